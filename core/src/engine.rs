@@ -1,0 +1,200 @@
+//! The two-pass streaming engine: accumulate → merge → finalize → backward.
+//!
+//! Pass 1 walks the batch tile by tile, activates each tile once and hands it to the loss,
+//! which adds to a fresh per-tile partial of its [`Stats`]; partials are merged in tile
+//! order. Finalize turns the merged statistics into the value and the coefficients of the
+//! gradient. Pass 2 walks the tiles again, lets the loss add its per-element gradient and
+//! writes `∂L/∂prediction` once per element.
+
+use crate::error::Buffer;
+use crate::tile::{tile_pixels, TileBuf, TILE_ELEMENTS};
+use crate::{Error, Input, Real, Tile};
+
+/// Statistics a loss accumulates in pass 1. They are additive: the statistics of a batch
+/// are the merge of those of any split of it, so devices can all-reduce them.
+pub trait Stats: Copy + Default {
+    /// Adds `other` into `self`.
+    fn merge(&mut self, other: &Self);
+}
+
+/// A finalized loss: its value and what the gradient pass needs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Finalized<C> {
+    /// The loss value.
+    pub value: f64,
+    /// The coefficients of the gradient (per-class or global scales).
+    pub coef: C,
+}
+
+/// A loss as the engine drives it. Every loss and every compound implements it.
+pub trait Loss<T: Real> {
+    /// What pass 1 accumulates.
+    type Stats: Stats;
+    /// What finalize hands to pass 2.
+    type Coef: Copy;
+
+    /// Checks the loss's parameters against the batch (class counts, weights, maps).
+    fn check(&self, input: &Input<'_, T>) -> Result<(), Error>;
+
+    /// Elements of scratch the loss needs for `input` (most need none).
+    fn workspace_len(&self, input: &Input<'_, T>) -> usize {
+        let _ = input;
+        0
+    }
+
+    /// Pass 1: adds the tile's contribution to `stats`.
+    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut Self::Stats, workspace: &mut [T]);
+
+    /// Turns the merged statistics into the value and the gradient coefficients.
+    fn finalize(&self, stats: &Self::Stats, workspace: &mut [T]) -> Finalized<Self::Coef>;
+
+    /// Pass 2: adds the tile's per-element gradient into `grad` (class-major, `c · len + k`).
+    ///
+    /// The quantity depends on the activation: `s · ∂L/∂s` under softmax, `∂L/∂z` under a
+    /// sigmoid, `∂L/∂p` without activation.
+    fn backward(&self, coef: &Self::Coef, tile: &Tile<'_, T>, grad: &mut [T]);
+}
+
+/// Checks the loss against the batch and the workspace length.
+fn prepare<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &[T],
+) -> Result<(), Error> {
+    loss.check(input)?;
+    let needed = loss.workspace_len(input);
+    if workspace.len() < needed {
+        return Err(Error::Workspace {
+            needed,
+            got: workspace.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Walks the tiles of `input` in order, loading and activating each into `buf`.
+fn walk<T: Real>(
+    input: &Input<'_, T>,
+    buf: &mut TileBuf<T>,
+    mut visit: impl FnMut(&mut TileBuf<T>, usize, usize) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let step = tile_pixels(input);
+    let per_sample = input.shape.pixels_per_sample();
+    for sample in 0..input.shape.batch() {
+        let mut start = 0;
+        while start < per_sample {
+            let len = step.min(per_sample - start);
+            buf.load(input, sample, start, len)?;
+            visit(buf, sample, start)?;
+            start += len;
+        }
+    }
+    Ok(())
+}
+
+/// Pass 1 over `input`: merges its statistics into `stats`.
+///
+/// Checks every element as it streams; on error `stats` is left as it was.
+pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    stats: &mut L::Stats,
+    workspace: &mut [T],
+) -> Result<(), Error> {
+    prepare(loss, input, workspace)?;
+    let mut total = *stats;
+    let mut buf = TileBuf::new();
+    walk(input, &mut buf, |tile, _, _| {
+        let mut part = L::Stats::default();
+        loss.accumulate(&tile.view(), &mut part, workspace);
+        total.merge(&part);
+        Ok(())
+    })?;
+    *stats = total;
+    Ok(())
+}
+
+/// Pass 2 over `input`: writes `∂L/∂prediction` for `coef` into `grad`.
+///
+/// Validates the whole batch before the first write, so an error leaves `grad` untouched.
+pub fn backward<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    grad: &mut [T],
+) -> Result<(), Error> {
+    check_grad(input, grad)?;
+    loss.check(input)?;
+    let mut buf = TileBuf::new();
+    walk(input, &mut buf, |_, _, _| Ok(()))?;
+    write_pass(loss, input, coef, grad, &mut buf)
+}
+
+fn check_grad<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
+    let expected = input.shape.elements();
+    if grad.len() != expected {
+        return Err(Error::Length {
+            what: Buffer::Gradient,
+            expected,
+            got: grad.len(),
+        });
+    }
+    Ok(())
+}
+
+fn write_pass<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    grad: &mut [T],
+    buf: &mut TileBuf<T>,
+) -> Result<(), Error> {
+    let mut u = [T::zero(); TILE_ELEMENTS];
+    walk(input, buf, |tile, sample, start| {
+        let used = tile.view().len() * tile.view().classes();
+        if let Some(part) = u.get_mut(..used) {
+            part.fill(T::zero());
+            loss.backward(coef, &tile.view(), part);
+        }
+        tile.write_gradient(input, sample, start, &mut u, grad)
+    })
+}
+
+/// The loss value of `input` (one pass).
+///
+/// ```
+/// use segloss::{engine, losses::CrossEntropy, Input, Shape, Target};
+/// let logits = [2.0f64, 0.0, 0.0, 2.0]; // (B=1, C=2, 2 pixels)
+/// let input = Input::new(&logits, Shape::new(1, 2, &[2])?, Target::labels(&[0u8, 0]))?;
+/// let ce = engine::forward(&CrossEntropy::new(), &input, &mut [])?;
+/// let expected = (-(2f64.exp() / (2f64.exp() + 1.0)).ln() - (1.0 / (1.0 + 2f64.exp())).ln()) / 2.0;
+/// assert!((ce - expected).abs() < 1e-12);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+pub fn forward<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+) -> Result<f64, Error> {
+    let mut stats = L::Stats::default();
+    accumulate(loss, input, &mut stats, workspace)?;
+    Ok(loss.finalize(&stats, workspace).value)
+}
+
+/// The loss value of `input`, and its gradient written into `grad` (two passes).
+///
+/// Nothing is written into `grad` unless the whole call succeeds up to the write pass.
+pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+    grad: &mut [T],
+) -> Result<f64, Error> {
+    check_grad(input, grad)?;
+    let mut stats = L::Stats::default();
+    accumulate(loss, input, &mut stats, workspace)?;
+    let done = loss.finalize(&stats, workspace);
+    let mut buf = TileBuf::new();
+    write_pass(loss, input, &done.coef, grad, &mut buf)?;
+    Ok(done.value)
+}

@@ -1,0 +1,178 @@
+//! The one error type of every entry point.
+
+use core::fmt;
+
+/// Why a call was refused. Every check runs before anything is written to a caller buffer.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Error {
+    /// The shape has no batch, no class, or a zero-sized spatial axis.
+    EmptyShape,
+    /// The shape has fewer than 1 or more than 3 spatial dimensions.
+    SpatialRank {
+        /// Spatial dimensions given.
+        got: usize,
+    },
+    /// More classes than [`MAX_CLASSES`](crate::MAX_CLASSES).
+    TooManyClasses {
+        /// Classes given.
+        got: usize,
+    },
+    /// The element count of the shape overflows `usize`.
+    ShapeOverflow,
+    /// A buffer's length does not match what the shape requires.
+    Length {
+        /// Which buffer.
+        what: Buffer,
+        /// Elements required.
+        expected: usize,
+        /// Elements given.
+        got: usize,
+    },
+    /// A label lies outside `0..classes` and is not the ignore index.
+    LabelOutOfRange {
+        /// Flat index into the label buffer.
+        index: usize,
+        /// The label found.
+        label: i64,
+        /// The number of classes.
+        classes: usize,
+    },
+    /// With a sigmoid over a single channel, labels must be 0 or 1.
+    BinaryLabel {
+        /// Flat index into the label buffer.
+        index: usize,
+        /// The label found.
+        label: i64,
+    },
+    /// A NaN or infinity in an input buffer.
+    NonFinite {
+        /// Which buffer.
+        what: Buffer,
+        /// Flat index of the first offending element.
+        index: usize,
+    },
+    /// A probability (activation `None`) or soft target outside `[0, 1]`.
+    NotProbability {
+        /// Which buffer.
+        what: Buffer,
+        /// Flat index of the first offending element.
+        index: usize,
+    },
+    /// A per-class weight list whose length is not the class count.
+    WeightCount {
+        /// The number of classes.
+        expected: usize,
+        /// Weights given.
+        got: usize,
+    },
+    /// A weight that is negative or not finite.
+    BadWeight {
+        /// The class of the weight.
+        class: usize,
+    },
+    /// A penalty map entry that is negative.
+    NegativePenalty {
+        /// Flat index of the offending element.
+        index: usize,
+    },
+    /// A hyper-parameter outside its domain.
+    Parameter {
+        /// The parameter's name, as in the API.
+        name: &'static str,
+        /// The domain it must lie in.
+        allowed: &'static str,
+    },
+    /// The caller's workspace is shorter than the loss needs.
+    Workspace {
+        /// Elements required.
+        needed: usize,
+        /// Elements given.
+        got: usize,
+    },
+}
+
+/// Names the caller buffer an [`Error`] speaks of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Buffer {
+    /// The prediction (logits or probabilities).
+    Prediction,
+    /// The target (labels or dense map).
+    Target,
+    /// The per-pixel mask.
+    Mask,
+    /// The gradient output.
+    Gradient,
+    /// A per-pixel map a loss takes (for example the DPCE penalty).
+    PixelMap,
+}
+
+impl fmt::Display for Buffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Buffer::Prediction => "prediction",
+            Buffer::Target => "target",
+            Buffer::Mask => "mask",
+            Buffer::Gradient => "gradient",
+            Buffer::PixelMap => "pixel map",
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::EmptyShape => f.write_str("shape has a zero batch, class or spatial size"),
+            Error::SpatialRank { got } => {
+                write!(
+                    f,
+                    "shape has {got} spatial dimensions; 1 to 3 are supported"
+                )
+            }
+            Error::TooManyClasses { got } => write!(
+                f,
+                "{got} classes exceed the supported maximum of {}",
+                crate::MAX_CLASSES
+            ),
+            Error::ShapeOverflow => f.write_str("shape's element count overflows usize"),
+            Error::Length {
+                what,
+                expected,
+                got,
+            } => write!(f, "{what} has {got} elements; the shape needs {expected}"),
+            Error::LabelOutOfRange {
+                index,
+                label,
+                classes,
+            } => write!(
+                f,
+                "label {label} at index {index} is outside 0..{classes} and is not the ignore index"
+            ),
+            Error::BinaryLabel { index, label } => write!(
+                f,
+                "label {label} at index {index}: a single sigmoid channel takes labels 0 or 1"
+            ),
+            Error::NonFinite { what, index } => {
+                write!(f, "{what} element {index} is NaN or infinite")
+            }
+            Error::NotProbability { what, index } => {
+                write!(f, "{what} element {index} is outside [0, 1]")
+            }
+            Error::WeightCount { expected, got } => {
+                write!(f, "{got} class weights given for {expected} classes")
+            }
+            Error::BadWeight { class } => {
+                write!(f, "weight of class {class} is negative or not finite")
+            }
+            Error::NegativePenalty { index } => {
+                write!(f, "penalty map element {index} is negative")
+            }
+            Error::Parameter { name, allowed } => {
+                write!(f, "parameter `{name}` must be {allowed}")
+            }
+            Error::Workspace { needed, got } => {
+                write!(f, "workspace has {got} elements; this loss needs {needed}")
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Segmentation losses with their gradients, for training without Python and without a heap.
+//!
+//! Every loss is a streaming reduction over tiles of pixels: pass 1 activates each tile once
+//! (softmax, sigmoid, or none) and accumulates additive [`Stats`]; [`Loss::finalize`] turns
+//! them into the value and the gradient's coefficients; pass 2 writes `∂L/∂prediction` once
+//! per element into the caller's buffer. See [`engine`] for the phases and `docs/design.md`
+//! in the repository for the conventions.
+//!
+//! ```
+//! use segloss::{engine, losses::Focal, Input, Shape, Target};
+//! // (B=1, C=3, 2×2 pixels), channel-first logits
+//! let logits = [0.2f32, 1.0, -0.3, 0.0, 0.5, -1.0, 2.0, 0.1, -0.7, 0.3, 0.0, 1.5];
+//! let labels = [0u8, 1, 2, 2];
+//! let input = Input::new(&logits, Shape::new(1, 3, &[2, 2])?, Target::labels(&labels))?;
+//! let mut grad = [0.0f32; 12];
+//! let loss = engine::forward_backward(&Focal::new(2.0), &input, &mut [], &mut grad)?;
+//! assert!(loss.is_finite() && grad.iter().all(|g| g.is_finite()));
+//! # Ok::<(), segloss::Error>(())
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod engine;
+mod error;
+mod input;
+pub mod losses;
+mod real;
+mod shape;
+mod target;
+mod tile;
+
+pub use engine::{Finalized, Loss, Stats};
+pub use error::{Buffer, Error};
+pub use input::{Activation, Input, DEFAULT_TILE_PIXELS};
+pub use real::Real;
+pub use shape::{Layout, Shape, MAX_CLASSES};
+pub use target::{Labels, Target};
+pub use tile::{ClassRow, Tile, TILE_ELEMENTS};

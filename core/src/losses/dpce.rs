@@ -1,0 +1,125 @@
+//! Distance-penalised cross entropy, the paper's eq. (6) (Caliva et al.).
+
+use super::{xent, Reduction};
+use crate::error::Buffer;
+use crate::{Error, Finalized, Input, Loss, Real, Stats, Tile};
+
+/// Cross entropy weighted per pixel by `1 + D_i`:
+/// `L = −(1/N) Σ_i (1 + D_i) Σ_c g_ic ln s_ic` (binary form under a sigmoid).
+///
+/// `D` is a non-negative distance penalty map of shape `(B, spatial…)` given by the caller.
+///
+/// ```
+/// use segloss::{engine, losses::Dpce, Input, Shape, Target};
+/// let logits = [0.0f64; 2 * 2]; // (B=1, C=2, 2 pixels), uniform prediction
+/// let input = Input::new(&logits, Shape::new(1, 2, &[2])?, Target::labels(&[0u8, 1]))?;
+/// let penalty = [0.0, 3.0];
+/// let value = engine::forward(&Dpce::new(&penalty), &input, &mut [])?;
+/// assert!((value - (1.0 + 4.0) * 2f64.ln() / 2.0).abs() < 1e-12);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Dpce<'m, T> {
+    penalty: &'m [T],
+    reduction: Reduction,
+}
+
+impl<'m, T: Real> Dpce<'m, T> {
+    /// DPCE with the penalty map `D`, shape `(B, spatial…)`.
+    pub fn new(penalty: &'m [T]) -> Self {
+        Dpce {
+            penalty,
+            reduction: Reduction::Mean,
+        }
+    }
+
+    /// The reduction.
+    pub fn with_reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+
+    /// Per-pixel weights `valid · (1 + D)` of a tile.
+    fn pixel_weights<'b>(&self, tile: &Tile<'_, T>, out: &'b mut [T]) -> &'b [T] {
+        let start = tile.first_pixel();
+        let d = self.penalty.get(start..start + tile.len()).unwrap_or(&[]);
+        for ((o, &v), &d) in out.iter_mut().zip(tile.valid()).zip(d) {
+            *o = v * (T::one() + d);
+        }
+        out.get(..tile.len()).unwrap_or(&[])
+    }
+}
+
+/// What [`Dpce`] accumulates.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DpceStats {
+    /// `Σ (1 + D) ce` over valid pixels.
+    pub loss: f64,
+    /// Valid pixels.
+    pub pixels: f64,
+}
+
+impl Stats for DpceStats {
+    fn merge(&mut self, o: &Self) {
+        self.loss += o.loss;
+        self.pixels += o.pixels;
+    }
+}
+
+impl<T: Real> Loss<T> for Dpce<'_, T> {
+    type Stats = DpceStats;
+    type Coef = f64;
+
+    fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
+        let expected = input.shape().pixels();
+        if self.penalty.len() != expected {
+            return Err(Error::Length {
+                what: Buffer::PixelMap,
+                expected,
+                got: self.penalty.len(),
+            });
+        }
+        if let Some(index) = self.penalty.iter().position(|d| !d.is_finite()) {
+            return Err(Error::NonFinite {
+                what: Buffer::PixelMap,
+                index,
+            });
+        }
+        match self.penalty.iter().position(|&d| d < T::zero()) {
+            Some(index) => Err(Error::NegativePenalty { index }),
+            None => Ok(()),
+        }
+    }
+
+    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut DpceStats, _: &mut [T]) {
+        let mut buf = [T::zero(); crate::TILE_ELEMENTS];
+        let pw = self.pixel_weights(tile, &mut buf);
+        let act = tile.activation();
+        for row in tile.rows() {
+            stats.loss += xent::row_sum(&row, pw, act, T::zero(), T::one());
+        }
+        stats.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+    }
+
+    fn finalize(&self, s: &DpceStats, _: &mut [T]) -> Finalized<f64> {
+        let scale = match self.reduction {
+            Reduction::Sum => 1.0,
+            Reduction::Mean if s.pixels > 0.0 => 1.0 / s.pixels,
+            Reduction::Mean => 0.0,
+        };
+        Finalized {
+            value: s.loss * scale,
+            coef: scale,
+        }
+    }
+
+    fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {
+        let mut buf = [T::zero(); crate::TILE_ELEMENTS];
+        let pw = self.pixel_weights(tile, &mut buf);
+        let act = tile.activation();
+        let scale = T::of(*scale);
+        for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
+            xent::row_grad(&row, pw, act, T::zero(), T::one(), scale, out);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The losses of the paper, each a [`Loss`](crate::Loss) with value and gradient.
+//!
+//! Distribution-based: [`CrossEntropy`], [`WeightedCrossEntropy`], [`TopK`],
+//! [`TopKThreshold`], [`Focal`], [`Dpce`].
+
+mod ce;
+mod check;
+mod dpce;
+mod focal;
+mod topk;
+mod wce;
+mod xent;
+
+pub use ce::CrossEntropy;
+pub use dpce::Dpce;
+pub use focal::{Alpha, Focal};
+pub use topk::{TopK, TopKThreshold};
+pub use wce::{ClassWeights, WeightedCrossEntropy};
+
+/// How per-pixel terms are reduced to one number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reduction {
+    /// The paper's default: the sum over classes, averaged over the valid pixels (or over the
+    /// loss's own normaliser, as each loss documents).
+    #[default]
+    Mean,
+    /// The plain sum over valid pixels and classes.
+    Sum,
+}

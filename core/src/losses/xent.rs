@@ -1,0 +1,106 @@
+//! The cross-entropy kernel shared by CE, WCE, TopK and DPCE.
+//!
+//! Categorical form (softmax, or probabilities): `−t ln s` per element.
+//! Binary form (sigmoid): `−[t ln s + (1 − t) ln(1 − s)]` per element.
+
+use crate::{Activation, ClassRow, Real};
+
+/// `e^-100`: below it the logarithm of a probability is clamped, and so has no gradient.
+const TINY: f64 = 3.720075976020836e-44;
+
+/// Label smoothing `eps` of one element's target `g`, for `classes` classes.
+///
+/// Categorical: `(1 − eps) g + eps / C` (PyTorch); binary: `g (1 − eps) + (1 − g) eps`
+/// (segmentation_models_pytorch's `SoftBCEWithLogitsLoss`).
+#[inline]
+pub(crate) fn smooth<T: Real>(binary: bool, g: T, eps: T, classes: T) -> T {
+    if binary {
+        g * (T::one() - eps) + (T::one() - g) * eps
+    } else {
+        (T::one() - eps) * g + eps / classes
+    }
+}
+
+/// The cross entropy of one element with target `t`.
+#[inline]
+pub(crate) fn elem<T: Real>(binary: bool, t: T, log_s: T, log_c: T) -> T {
+    if binary {
+        -(t * log_s + (T::one() - t) * log_c)
+    } else {
+        -(t * log_s)
+    }
+}
+
+/// The engine's per-element gradient (see [`Loss::backward`](crate::Loss::backward)) of
+/// [`elem`] under `act`.
+#[inline]
+pub(crate) fn grad<T: Real>(act: Activation, t: T, s: T) -> T {
+    match act {
+        Activation::Softmax => -t,
+        Activation::Sigmoid => s - t,
+        Activation::Identity => {
+            if s.wide() > TINY {
+                -t / s
+            } else {
+                T::zero()
+            }
+        }
+    }
+}
+
+/// `Σ_k pw_k · ce(k)` over one class row, in `f64`, with label smoothing `eps`.
+pub(crate) fn row_sum<T: Real>(
+    row: &ClassRow<'_, T>,
+    pw: &[T],
+    act: Activation,
+    eps: T,
+    classes: T,
+) -> f64 {
+    let binary = act == Activation::Sigmoid;
+    let mut acc = 0.0;
+    let items = row
+        .target
+        .iter()
+        .zip(row.log_prob)
+        .zip(row.log_comp)
+        .zip(pw);
+    for (((&g, &ls), &lc), &w) in items {
+        acc += (w * elem(binary, smooth(binary, g, eps, classes), ls, lc)).wide();
+    }
+    acc
+}
+
+/// Adds `scale · pw_k · ∂ce(k)` over one class row into `out`.
+pub(crate) fn row_grad<T: Real>(
+    row: &ClassRow<'_, T>,
+    pw: &[T],
+    act: Activation,
+    eps: T,
+    classes: T,
+    scale: T,
+    out: &mut [T],
+) {
+    let binary = act == Activation::Sigmoid;
+    let items = out.iter_mut().zip(row.target).zip(row.prob).zip(pw);
+    for (((o, &g), &s), &w) in items {
+        *o = *o + scale * w * grad(act, smooth(binary, g, eps, classes), s);
+    }
+}
+
+/// Adds each pixel's unweighted cross entropy (summed over classes) into `out`.
+pub(crate) fn row_pixels<T: Real>(
+    row: &ClassRow<'_, T>,
+    valid: &[T],
+    act: Activation,
+    out: &mut [T],
+) {
+    let binary = act == Activation::Sigmoid;
+    let items = out
+        .iter_mut()
+        .zip(row.target)
+        .zip(row.log_prob)
+        .zip(row.log_comp);
+    for ((((o, &g), &ls), &lc), &v) in items.zip(valid) {
+        *o = *o + v * elem(binary, g, ls, lc);
+    }
+}

@@ -1,0 +1,128 @@
+//! Ground truth: class-index labels or a dense one-hot / soft map.
+
+/// A borrowed buffer of class indices, shape `(B, spatial…)`, in any supported integer type.
+#[derive(Clone, Copy, Debug)]
+pub enum Labels<'a> {
+    /// `u8` labels.
+    U8(&'a [u8]),
+    /// `u16` labels.
+    U16(&'a [u16]),
+    /// `u32` labels.
+    U32(&'a [u32]),
+    /// `i32` labels.
+    I32(&'a [i32]),
+    /// `i64` labels.
+    I64(&'a [i64]),
+}
+
+impl Labels<'_> {
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        match self {
+            Labels::U8(x) => x.len(),
+            Labels::U16(x) => x.len(),
+            Labels::U32(x) => x.len(),
+            Labels::I32(x) => x.len(),
+            Labels::I64(x) => x.len(),
+        }
+    }
+
+    /// True when there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Copies `out.len()` labels starting at `start`, widened to `i64`.
+    ///
+    /// Returns false (and copies nothing) when the range is out of bounds.
+    pub(crate) fn read(&self, start: usize, out: &mut [i64]) -> bool {
+        fn copy<L: Copy + Into<i64>>(src: &[L], start: usize, out: &mut [i64]) -> bool {
+            match start
+                .checked_add(out.len())
+                .and_then(|end| src.get(start..end))
+            {
+                Some(s) => {
+                    for (o, &l) in out.iter_mut().zip(s) {
+                        *o = l.into();
+                    }
+                    true
+                }
+                None => false,
+            }
+        }
+        match self {
+            Labels::U8(x) => copy(x, start, out),
+            Labels::U16(x) => copy(x, start, out),
+            Labels::U32(x) => copy(x, start, out),
+            Labels::I32(x) => copy(x, start, out),
+            Labels::I64(x) => copy(x, start, out),
+        }
+    }
+}
+
+macro_rules! labels_from {
+    ($($t:ty => $v:ident),*) => {$(
+        impl<'a> From<&'a [$t]> for Labels<'a> {
+            fn from(x: &'a [$t]) -> Self {
+                Labels::$v(x)
+            }
+        }
+        impl<'a, const N: usize> From<&'a [$t; N]> for Labels<'a> {
+            fn from(x: &'a [$t; N]) -> Self {
+                Labels::$v(x)
+            }
+        }
+    )*};
+}
+labels_from!(u8 => U8, u16 => U16, u32 => U32, i32 => I32, i64 => I64);
+
+/// The ground truth of a batch.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a, T> {
+    /// Class indices of shape `(B, spatial…)`; pixels whose label equals `ignore_index` are
+    /// left out of every sum and denominator.
+    Labels {
+        /// The labels.
+        labels: Labels<'a>,
+        /// A label value that marks pixels to ignore (for example 255 or -100).
+        ignore_index: Option<i64>,
+    },
+    /// A one-hot or soft map in `[0, 1]` with the prediction's shape and layout.
+    Dense(&'a [T]),
+}
+
+impl<'a, T> Target<'a, T> {
+    /// Class-index labels with no ignore index.
+    ///
+    /// ```
+    /// let t = segloss::Target::<f32>::labels(&[0u8, 1, 2]);
+    /// assert!(matches!(t, segloss::Target::Labels { ignore_index: None, .. }));
+    /// ```
+    pub fn labels(labels: impl Into<Labels<'a>>) -> Self {
+        Target::Labels {
+            labels: labels.into(),
+            ignore_index: None,
+        }
+    }
+
+    /// Sets the label value whose pixels are ignored (no effect on a dense target).
+    pub fn with_ignore_index(self, index: i64) -> Self {
+        match self {
+            Target::Labels { labels, .. } => Target::Labels {
+                labels,
+                ignore_index: Some(index),
+            },
+            dense => dense,
+        }
+    }
+
+    /// A dense one-hot or soft target with the prediction's shape and layout.
+    pub fn dense(map: &'a [T]) -> Self {
+        Target::Dense(map)
+    }
+
+    /// True for a dense target.
+    pub fn is_dense(&self) -> bool {
+        matches!(self, Target::Dense(_))
+    }
+}

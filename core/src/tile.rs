@@ -1,0 +1,479 @@
+//! Tiles: a few pixels with all their classes, activated once and shared by every loss.
+
+use crate::error::Buffer;
+use crate::{Activation, Error, Input, Layout, Real, Target};
+
+/// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C.
+pub const TILE_ELEMENTS: usize = 1024;
+
+/// The clamp PyTorch's `BCELoss` applies to logarithms of probabilities.
+const LOG_FLOOR: f64 = -100.0;
+
+/// The activated pixels of one tile, class-major: element `(c, k)` sits at `c · len + k`.
+pub(crate) struct TileBuf<T> {
+    prob: [T; TILE_ELEMENTS],
+    log_prob: [T; TILE_ELEMENTS],
+    comp: [T; TILE_ELEMENTS],
+    log_comp: [T; TILE_ELEMENTS],
+    target: [T; TILE_ELEMENTS],
+    valid: [T; TILE_ELEMENTS],
+    labels: [i64; TILE_ELEMENTS],
+    pixel_max: [T; TILE_ELEMENTS],
+    pixel_sum: [T; TILE_ELEMENTS],
+    len: usize,
+    classes: usize,
+    first_pixel: usize,
+    activation: Activation,
+    dense: bool,
+}
+
+/// One class's row of a tile: per-pixel slices of equal length.
+#[derive(Clone, Copy, Debug)]
+pub struct ClassRow<'t, T> {
+    /// The class index.
+    pub class: usize,
+    /// Probability `s` after the activation.
+    pub prob: &'t [T],
+    /// `ln s` (clamped at -100 under [`Activation::Identity`], as PyTorch's `BCELoss`).
+    pub log_prob: &'t [T],
+    /// `1 − s`; under a sigmoid computed as `σ(−z)`, exact for saturated logits.
+    pub comp: &'t [T],
+    /// `ln(1 − s)`, filled under [`Activation::Sigmoid`] only (zero otherwise).
+    pub log_comp: &'t [T],
+    /// Ground truth `g`, zero on ignored or masked pixels.
+    pub target: &'t [T],
+}
+
+/// A read-only view of one activated tile, handed to every loss in both passes.
+pub struct Tile<'t, T> {
+    buf: &'t TileBuf<T>,
+}
+
+impl<'t, T: Real> Tile<'t, T> {
+    /// Pixels in this tile.
+    pub fn len(&self) -> usize {
+        self.buf.len
+    }
+
+    /// True for a tile with no pixel (never handed to a loss).
+    pub fn is_empty(&self) -> bool {
+        self.buf.len == 0
+    }
+
+    /// Classes per pixel.
+    pub fn classes(&self) -> usize {
+        self.buf.classes
+    }
+
+    /// Index of the tile's first pixel in the batch's `(B, spatial…)` pixel order.
+    pub fn first_pixel(&self) -> usize {
+        self.buf.first_pixel
+    }
+
+    /// The activation that produced the probabilities.
+    pub fn activation(&self) -> Activation {
+        self.buf.activation
+    }
+
+    /// True when the target is a dense map (PyTorch then normalises CE by the pixel count).
+    pub fn dense_target(&self) -> bool {
+        self.buf.dense
+    }
+
+    /// 1 for a pixel that counts, 0 for an ignored or masked one.
+    pub fn valid(&self) -> &'t [T] {
+        self.buf.valid.get(..self.buf.len).unwrap_or(&[])
+    }
+
+    /// The rows of the tile, one per class, in class order.
+    pub fn rows(&self) -> impl Iterator<Item = ClassRow<'t, T>> + 't {
+        let b: &'t TileBuf<T> = self.buf;
+        let n = b.len.max(1);
+        let used = b.len * b.classes;
+        let part = |x: &'t [T; TILE_ELEMENTS]| x.get(..used).unwrap_or(&[]).chunks_exact(n);
+        part(&b.prob)
+            .zip(part(&b.log_prob))
+            .zip(part(&b.comp))
+            .zip(part(&b.log_comp))
+            .zip(part(&b.target))
+            .enumerate()
+            .map(
+                |(class, ((((prob, log_prob), comp), log_comp), target))| ClassRow {
+                    class,
+                    prob,
+                    log_prob,
+                    comp,
+                    log_comp,
+                    target,
+                },
+            )
+    }
+}
+
+/// Pixels a tile of `input` holds.
+pub(crate) fn tile_pixels<T>(input: &Input<'_, T>) -> usize {
+    let fit = TILE_ELEMENTS / input.shape.classes().max(1);
+    input.tile_pixels.min(fit).max(1)
+}
+
+fn slice<X>(x: &[X], start: usize, len: usize) -> Result<&[X], Error> {
+    start
+        .checked_add(len)
+        .and_then(|end| x.get(start..end))
+        .ok_or(Error::ShapeOverflow)
+}
+
+impl<T: Real> TileBuf<T> {
+    /// An empty tile buffer (lives on the caller's stack).
+    pub(crate) fn new() -> Self {
+        let z = T::zero();
+        TileBuf {
+            prob: [z; TILE_ELEMENTS],
+            log_prob: [z; TILE_ELEMENTS],
+            comp: [z; TILE_ELEMENTS],
+            log_comp: [z; TILE_ELEMENTS],
+            target: [z; TILE_ELEMENTS],
+            valid: [z; TILE_ELEMENTS],
+            labels: [0; TILE_ELEMENTS],
+            pixel_max: [z; TILE_ELEMENTS],
+            pixel_sum: [z; TILE_ELEMENTS],
+            len: 0,
+            classes: 0,
+            first_pixel: 0,
+            activation: Activation::Softmax,
+            dense: false,
+        }
+    }
+
+    /// The view losses see.
+    pub(crate) fn view(&self) -> Tile<'_, T> {
+        Tile { buf: self }
+    }
+
+    /// Loads, checks and activates pixels `start..start + len` of sample `sample`.
+    pub(crate) fn load(
+        &mut self,
+        input: &Input<'_, T>,
+        sample: usize,
+        start: usize,
+        len: usize,
+    ) -> Result<(), Error> {
+        let classes = input.shape.classes();
+        let per_sample = input.shape.pixels_per_sample();
+        let first_pixel = sample * per_sample + start;
+        self.len = len;
+        self.classes = classes;
+        self.first_pixel = first_pixel;
+        self.activation = input.activation;
+        self.dense = input.target.is_dense();
+        let used = len * classes;
+
+        // Raw prediction into `log_prob` (class-major), checked.
+        gather(input, input.pred, sample, start, len, &mut self.log_prob)?;
+        let raw = self.log_prob.get(..used).unwrap_or(&[]);
+        if let Some(i) = raw.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                what: Buffer::Prediction,
+                index: element_index(input, sample, start, len, i),
+            });
+        }
+        if input.activation == Activation::Identity {
+            if let Some(i) = raw.iter().position(|&v| !(v >= T::zero() && v <= T::one())) {
+                return Err(Error::NotProbability {
+                    what: Buffer::Prediction,
+                    index: element_index(input, sample, start, len, i),
+                });
+            }
+        }
+
+        self.load_valid(input, first_pixel, len)?;
+        self.load_target(input, sample, start, len)?;
+        self.activate();
+        Ok(())
+    }
+
+    /// Marks each pixel valid (1) or not (0) from the mask and the ignore index.
+    fn load_valid(&mut self, input: &Input<'_, T>, first: usize, len: usize) -> Result<(), Error> {
+        let valid = self.valid.get_mut(..len).unwrap_or(&mut []);
+        match input.mask {
+            Some(mask) => {
+                for (v, &m) in valid.iter_mut().zip(slice(mask, first, len)?) {
+                    *v = if m { T::one() } else { T::zero() };
+                }
+            }
+            None => valid.fill(T::one()),
+        }
+        if let Target::Labels {
+            labels,
+            ignore_index,
+        } = input.target
+        {
+            let lab = self.labels.get_mut(..len).unwrap_or(&mut []);
+            if !labels.read(first, lab) {
+                return Err(Error::ShapeOverflow);
+            }
+            let binary = input.activation == Activation::Sigmoid && self.classes == 1;
+            let limit = if binary { 2 } else { self.classes as i64 };
+            for (k, (v, &l)) in valid.iter_mut().zip(lab.iter()).enumerate() {
+                if Some(l) == ignore_index {
+                    *v = T::zero();
+                } else if !(0..limit).contains(&l) {
+                    let index = first + k;
+                    return Err(if binary {
+                        Error::BinaryLabel { index, label: l }
+                    } else {
+                        Error::LabelOutOfRange {
+                            index,
+                            label: l,
+                            classes: self.classes,
+                        }
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills the class-major target `g`, zero on invalid pixels.
+    fn load_target(
+        &mut self,
+        input: &Input<'_, T>,
+        sample: usize,
+        start: usize,
+        len: usize,
+    ) -> Result<(), Error> {
+        let used = len * self.classes;
+        match input.target {
+            Target::Dense(map) => {
+                gather(input, map, sample, start, len, &mut self.target)?;
+                let g = self.target.get_mut(..used).unwrap_or(&mut []);
+                if let Some(i) = g.iter().position(|v| !v.is_finite()) {
+                    return Err(Error::NonFinite {
+                        what: Buffer::Target,
+                        index: element_index(input, sample, start, len, i),
+                    });
+                }
+                if let Some(i) = g.iter().position(|&v| !(v >= T::zero() && v <= T::one())) {
+                    return Err(Error::NotProbability {
+                        what: Buffer::Target,
+                        index: element_index(input, sample, start, len, i),
+                    });
+                }
+                for row in g.chunks_exact_mut(len) {
+                    for (x, &v) in row.iter_mut().zip(self.valid.iter()) {
+                        *x = *x * v;
+                    }
+                }
+            }
+            Target::Labels { .. } => {
+                let g = self.target.get_mut(..used).unwrap_or(&mut []);
+                g.fill(T::zero());
+                let binary = input.activation == Activation::Sigmoid && self.classes == 1;
+                let pairs = self.labels.iter().zip(self.valid.iter()).take(len);
+                for (k, (&l, &v)) in pairs.enumerate() {
+                    let (class, value) = if binary {
+                        (0, l as usize)
+                    } else {
+                        (l as usize, 1)
+                    };
+                    if v > T::zero() && value == 1 {
+                        if let Some(x) = g.get_mut(class * len + k) {
+                            *x = T::one();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns the raw prediction (in `log_prob`) into `prob`, `log_prob`, `comp`, `log_comp`.
+    fn activate(&mut self) {
+        let len = self.len;
+        let used = len * self.classes;
+        let prob = self.prob.get_mut(..used).unwrap_or(&mut []);
+        let logp = self.log_prob.get_mut(..used).unwrap_or(&mut []);
+        let comp = self.comp.get_mut(..used).unwrap_or(&mut []);
+        let logc = self.log_comp.get_mut(..used).unwrap_or(&mut []);
+        match self.activation {
+            Activation::Softmax => {
+                let mx = self.pixel_max.get_mut(..len).unwrap_or(&mut []);
+                let sum = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
+                softmax_rows(logp, prob, mx, sum, len);
+                for (c, &s) in comp.iter_mut().zip(prob.iter()) {
+                    *c = T::one() - s;
+                }
+                logc.fill(T::zero());
+            }
+            Activation::Sigmoid => {
+                for (((z, s), c), lc) in logp.iter_mut().zip(prob).zip(comp).zip(logc) {
+                    let e = (-z.abs()).exp();
+                    let a = T::one() / (T::one() + e);
+                    let b = e * a;
+                    let l = e.ln_1p();
+                    let pos = *z >= T::zero();
+                    *s = if pos { a } else { b };
+                    *c = if pos { b } else { a };
+                    *lc = -(z.max(T::zero()) + l);
+                    *z = -((-*z).max(T::zero()) + l);
+                }
+            }
+            Activation::Identity => {
+                let floor = T::of(LOG_FLOOR);
+                for ((p, s), c) in logp.iter_mut().zip(prob).zip(comp) {
+                    *s = *p;
+                    *c = T::one() - *p;
+                    *p = p.ln().max(floor);
+                }
+                logc.fill(T::zero());
+            }
+        }
+    }
+}
+
+/// Stable softmax over classes, rows of `len` pixels: `z` in, `ln s` out in place, `s` in `prob`.
+fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T], len: usize) {
+    let mut rows = z.chunks_exact(len);
+    if let Some(first) = rows.next() {
+        mx.copy_from_slice(first);
+    }
+    for row in rows {
+        for (m, &v) in mx.iter_mut().zip(row) {
+            *m = m.max(v);
+        }
+    }
+    sum.fill(T::zero());
+    for (zr, pr) in z.chunks_exact(len).zip(prob.chunks_exact_mut(len)) {
+        for (((p, &v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
+            *p = (v - m).exp();
+            *s = *s + *p;
+        }
+    }
+    // `mx` becomes the log-sum-exp, `sum` its reciprocal.
+    for (m, s) in mx.iter_mut().zip(sum.iter_mut()) {
+        *m = *m + s.ln();
+        *s = T::one() / *s;
+    }
+    for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
+        for (((v, p), &lse), &inv) in zr.iter_mut().zip(pr).zip(mx.iter()).zip(sum.iter()) {
+            *v = *v - lse;
+            *p = *p * inv;
+        }
+    }
+}
+
+/// Copies pixels `start..start+len` of `sample` from a prediction-shaped buffer, class-major.
+fn gather<T: Real>(
+    input: &Input<'_, T>,
+    src: &[T],
+    sample: usize,
+    start: usize,
+    len: usize,
+    dst: &mut [T; TILE_ELEMENTS],
+) -> Result<(), Error> {
+    let classes = input.shape.classes();
+    let per_sample = input.shape.pixels_per_sample();
+    let dst = dst.get_mut(..len * classes).unwrap_or(&mut []);
+    match input.layout {
+        Layout::ChannelFirst => {
+            for (c, row) in dst.chunks_exact_mut(len).enumerate() {
+                row.copy_from_slice(slice(
+                    src,
+                    (sample * classes + c) * per_sample + start,
+                    len,
+                )?);
+            }
+        }
+        Layout::ChannelLast => {
+            let block = slice(src, (sample * per_sample + start) * classes, len * classes)?;
+            for (c, row) in dst.chunks_exact_mut(len).enumerate() {
+                for (d, px) in row.iter_mut().zip(block.chunks_exact(classes)) {
+                    *d = px.get(c).copied().unwrap_or_default();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The flat index in a prediction-shaped buffer of tile element `i` (class-major).
+fn element_index<T>(
+    input: &Input<'_, T>,
+    sample: usize,
+    start: usize,
+    len: usize,
+    i: usize,
+) -> usize {
+    let classes = input.shape.classes();
+    let per_sample = input.shape.pixels_per_sample();
+    let (c, k) = (i / len.max(1), i % len.max(1));
+    match input.layout {
+        Layout::ChannelFirst => (sample * classes + c) * per_sample + start + k,
+        Layout::ChannelLast => (sample * per_sample + start + k) * classes + c,
+    }
+}
+
+impl<T: Real> TileBuf<T> {
+    /// Turns the losses' summed per-element gradients `u` into `∂L/∂prediction` and writes
+    /// them into the tile's place in `grad`.
+    ///
+    /// Under softmax `u` is `s · ∂L/∂s` and the Jacobian is applied here
+    /// (`∂L/∂z_c = u_c − s_c Σ_j u_j`); under a sigmoid it already is `∂L/∂z`; without an
+    /// activation it is `∂L/∂p`.
+    pub(crate) fn write_gradient(
+        &mut self,
+        input: &Input<'_, T>,
+        sample: usize,
+        start: usize,
+        u: &mut [T; TILE_ELEMENTS],
+        grad: &mut [T],
+    ) -> Result<(), Error> {
+        let len = self.len;
+        let classes = self.classes;
+        let used = len * classes;
+        let u = u.get_mut(..used).unwrap_or(&mut []);
+        if self.activation == Activation::Softmax {
+            let dot = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
+            dot.fill(T::zero());
+            for row in u.chunks_exact(len) {
+                for (d, &x) in dot.iter_mut().zip(row) {
+                    *d = *d + x;
+                }
+            }
+            let prob = self.prob.get(..used).unwrap_or(&[]);
+            for (row, p) in u.chunks_exact_mut(len).zip(prob.chunks_exact(len)) {
+                for ((x, &s), &d) in row.iter_mut().zip(p).zip(dot.iter()) {
+                    *x = *x - s * d;
+                }
+            }
+        }
+        let per_sample = input.shape.pixels_per_sample();
+        match input.layout {
+            Layout::ChannelFirst => {
+                for (c, row) in u.chunks_exact(len).enumerate() {
+                    let at = (sample * classes + c) * per_sample + start;
+                    let dst = at
+                        .checked_add(len)
+                        .and_then(|end| grad.get_mut(at..end))
+                        .ok_or(Error::ShapeOverflow)?;
+                    dst.copy_from_slice(row);
+                }
+            }
+            Layout::ChannelLast => {
+                let at = (sample * per_sample + start) * classes;
+                let block = at
+                    .checked_add(used)
+                    .and_then(|end| grad.get_mut(at..end))
+                    .ok_or(Error::ShapeOverflow)?;
+                for (c, row) in u.chunks_exact(len).enumerate() {
+                    for (px, &x) in block.chunks_exact_mut(classes).zip(row) {
+                        if let Some(d) = px.get_mut(c) {
+                            *d = x;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

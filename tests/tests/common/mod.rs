@@ -1,0 +1,136 @@
+//! Helpers shared by the integration tests: a seeded generator, a loss catalogue, and a
+//! type-erased evaluator.
+#![allow(dead_code)]
+
+use segloss::losses::{
+    Alpha, ClassWeights, CrossEntropy, Dpce, Focal, Reduction, TopK, TopKThreshold,
+    WeightedCrossEntropy,
+};
+use segloss::{Error, Input, Loss, Real};
+use segloss_std::Buffers;
+
+/// A small deterministic generator (SplitMix64).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Approximately standard normal (sum of uniforms).
+    pub fn normal(&mut self) -> f64 {
+        (0..12).map(|_| self.uniform()).sum::<f64>() - 6.0
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+/// A loss with its workspace handled, usable behind `dyn`.
+pub trait Eval<T: Real> {
+    fn value(&self, input: &Input<'_, T>) -> Result<f64, Error>;
+    fn value_grad(&self, input: &Input<'_, T>, grad: &mut [T]) -> Result<f64, Error>;
+}
+
+impl<T: Real, L: Loss<T>> Eval<T> for L {
+    fn value(&self, input: &Input<'_, T>) -> Result<f64, Error> {
+        Buffers::new().forward(self, input)
+    }
+    fn value_grad(&self, input: &Input<'_, T>, grad: &mut [T]) -> Result<f64, Error> {
+        let mut ws = vec![T::zero(); self.workspace_len(input)];
+        segloss::engine::forward_backward(self, input, &mut ws, grad)
+    }
+}
+
+/// Borrowed data some losses take.
+pub struct LossData<T> {
+    pub weights: Vec<f64>,
+    pub penalty: Vec<T>,
+}
+
+impl<T: Real> LossData<T> {
+    pub fn new(classes: usize, pixels: usize, rng: &mut Rng) -> Self {
+        LossData {
+            weights: (0..classes).map(|c| 0.5 + c as f64 * 0.75).collect(),
+            penalty: (0..pixels).map(|_| T::of(3.0 * rng.uniform())).collect(),
+        }
+    }
+}
+
+/// Every distribution loss with a spread of options: `(name, loss)`.
+pub fn catalogue<'a, T: Real>(data: &'a LossData<T>) -> Vec<(String, Box<dyn Eval<T> + 'a>)> {
+    let w = &data.weights[..];
+    let mut out: Vec<(String, Box<dyn Eval<T> + 'a>)> = Vec::new();
+    let mut add = |name: &str, l: Box<dyn Eval<T> + 'a>| out.push((name.to_string(), l));
+    add("ce", Box::new(CrossEntropy::new()));
+    add("ce_weight", Box::new(CrossEntropy::new().with_weight(w)));
+    add(
+        "ce_smooth",
+        Box::new(CrossEntropy::new().with_label_smoothing(0.1)),
+    );
+    add(
+        "ce_weight_smooth_sum",
+        Box::new(
+            CrossEntropy::new()
+                .with_weight(w)
+                .with_label_smoothing(0.2)
+                .with_reduction(Reduction::Sum),
+        ),
+    );
+    add(
+        "wce_given",
+        Box::new(WeightedCrossEntropy::new(ClassWeights::Given(w))),
+    );
+    add(
+        "wce_inverse",
+        Box::new(WeightedCrossEntropy::new(ClassWeights::InverseFrequency)),
+    );
+    add(
+        "wce_sum",
+        Box::new(WeightedCrossEntropy::new(ClassWeights::Given(w)).with_reduction(Reduction::Sum)),
+    );
+    add("topk10", Box::new(TopK::new(10.0)));
+    add("topk37", Box::new(TopK::new(37.0)));
+    add(
+        "topk100_sum",
+        Box::new(TopK::new(100.0).with_reduction(Reduction::Sum)),
+    );
+    add("topk_t03", Box::new(TopKThreshold::new(0.3)));
+    add(
+        "topk_t07_sum",
+        Box::new(TopKThreshold::new(0.7).with_reduction(Reduction::Sum)),
+    );
+    add("focal2", Box::new(Focal::new(2.0)));
+    add("focal0", Box::new(Focal::new(0.0)));
+    add("focal05", Box::new(Focal::new(0.5)));
+    add(
+        "focal_a025",
+        Box::new(Focal::new(2.0).with_alpha(Alpha::Scalar(0.25))),
+    );
+    add(
+        "focal_alist_sum",
+        Box::new(
+            Focal::new(1.5)
+                .with_alpha(Alpha::PerClass(w))
+                .with_reduction(Reduction::Sum),
+        ),
+    );
+    add("dpce", Box::new(Dpce::new(&data.penalty[..])));
+    add(
+        "dpce_sum",
+        Box::new(Dpce::new(&data.penalty[..]).with_reduction(Reduction::Sum)),
+    );
+    out
+}
+
+/// Asserts `got` is within `rtol · |want| + atol` of `want`.
+pub fn close(got: f64, want: f64, rtol: f64, atol: f64) -> bool {
+    (got - want).abs() <= rtol * want.abs() + atol
+}
