@@ -1,8 +1,8 @@
 //! The two-pass streaming engine: accumulate → merge → finalize → backward.
 //!
 //! Pass 1 walks the batch tile by tile, activates each tile once and hands it to the loss,
-//! which adds to a fresh per-tile partial of its [`Stats`]; partials are merged in tile
-//! order. Finalize turns the merged statistics into the value and the coefficients of the
+//! which adds to the partial [`Stats`] of the current reduction block ([`BLOCK_PIXELS`]
+//! pixels of one sample); block partials are merged in block order. Finalize turns the merged statistics into the value and the coefficients of the
 //! gradient. Pass 2 walks the tiles again, lets the loss add its per-element gradient and
 //! writes `∂L/∂prediction` once per element.
 
@@ -42,6 +42,13 @@ pub trait Loss<T: Real> {
         0
     }
 
+    /// Runs before pass 1 with the whole batch and the workspace, for losses that need a
+    /// global view first (distance maps of the target or of the thresholded prediction).
+    fn prepare(&self, input: &Input<'_, T>, workspace: &mut [T]) -> Result<(), Error> {
+        let _ = (input, workspace);
+        Ok(())
+    }
+
     /// Pass 1: adds the tile's contribution to `stats`.
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut Self::Stats, workspace: &mut [T]);
 
@@ -72,24 +79,58 @@ fn prepare<T: Real, L: Loss<T> + ?Sized>(
     Ok(())
 }
 
-/// Walks the tiles of `input` in order, loading and activating each into `buf`.
+/// Pixels of one reduction block: pass 1 sums each block into a fresh partial and merges the
+/// partials in block order, so a threaded walk over blocks gives the same bits.
+pub const BLOCK_PIXELS: usize = 16 * 1024;
+
+/// What [`walk`] hands its visitor.
+enum Step<'b, T> {
+    /// A loaded, activated tile: its buffer, sample and first pixel in the sample.
+    Tile(&'b mut TileBuf<T>, usize, usize),
+    /// The end of a reduction block.
+    BlockEnd,
+}
+
+/// Walks the tiles of `input` in order, loading and activating each into `buf`, and marks
+/// the end of each reduction block.
 fn walk<T: Real>(
     input: &Input<'_, T>,
     buf: &mut TileBuf<T>,
-    mut visit: impl FnMut(&mut TileBuf<T>, usize, usize) -> Result<(), Error>,
+    mut visit: impl FnMut(Step<'_, T>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     let step = tile_pixels(input);
     let per_sample = input.shape.pixels_per_sample();
     for sample in 0..input.shape.batch() {
-        let mut start = 0;
-        while start < per_sample {
-            let len = step.min(per_sample - start);
-            buf.load(input, sample, start, len)?;
-            visit(buf, sample, start)?;
-            start += len;
+        let mut block = 0;
+        while block < per_sample {
+            let block_stop = per_sample.min(block + BLOCK_PIXELS);
+            let mut start = block;
+            while start < block_stop {
+                let len = step.min(block_stop - start);
+                buf.load(input, sample, start, len)?;
+                visit(Step::Tile(buf, sample, start))?;
+                start += len;
+            }
+            visit(Step::BlockEnd)?;
+            block = block_stop;
         }
     }
     Ok(())
+}
+
+/// Walks the activated tiles of `input` in order (for [`Loss::prepare`] hooks and tools),
+/// checking every element as pass 1 does.
+pub fn scan<T: Real>(
+    input: &Input<'_, T>,
+    mut visit: impl FnMut(&Tile<'_, T>),
+) -> Result<(), Error> {
+    let mut buf = TileBuf::new();
+    walk(input, &mut buf, |step| {
+        if let Step::Tile(tile, _, _) = step {
+            visit(&tile.view());
+        }
+        Ok(())
+    })
 }
 
 /// Pass 1 over `input`: merges its statistics into `stats`.
@@ -102,12 +143,18 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
 ) -> Result<(), Error> {
     prepare(loss, input, workspace)?;
+    loss.prepare(input, workspace)?;
     let mut total = *stats;
+    let mut part = L::Stats::default();
     let mut buf = TileBuf::new();
-    walk(input, &mut buf, |tile, _, _| {
-        let mut part = L::Stats::default();
-        loss.accumulate(&tile.view(), &mut part, workspace);
-        total.merge(&part);
+    walk(input, &mut buf, |step| {
+        match step {
+            Step::Tile(tile, _, _) => loss.accumulate(&tile.view(), &mut part, workspace),
+            Step::BlockEnd => {
+                total.merge(&part);
+                part = L::Stats::default();
+            }
+        }
         Ok(())
     })?;
     *stats = total;
@@ -126,7 +173,7 @@ pub fn backward<T: Real, L: Loss<T> + ?Sized>(
     check_grad(input, grad)?;
     loss.check(input)?;
     let mut buf = TileBuf::new();
-    walk(input, &mut buf, |_, _, _| Ok(()))?;
+    walk(input, &mut buf, |_| Ok(()))?;
     write_pass(loss, input, coef, grad, &mut buf)
 }
 
@@ -150,7 +197,10 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized>(
     buf: &mut TileBuf<T>,
 ) -> Result<(), Error> {
     let mut u = [T::zero(); TILE_ELEMENTS];
-    walk(input, buf, |tile, sample, start| {
+    walk(input, buf, |step| {
+        let Step::Tile(tile, sample, start) = step else {
+            return Ok(());
+        };
         let used = tile.view().len() * tile.view().classes();
         if let Some(part) = u.get_mut(..used) {
             part.fill(T::zero());

@@ -23,6 +23,7 @@ pub(crate) struct TileBuf<T> {
     len: usize,
     classes: usize,
     first_pixel: usize,
+    sample: usize,
     activation: Activation,
     dense: bool,
 }
@@ -63,6 +64,11 @@ impl<'t, T: Real> Tile<'t, T> {
     /// Classes per pixel.
     pub fn classes(&self) -> usize {
         self.buf.classes
+    }
+
+    /// The sample the tile belongs to (tiles never span samples).
+    pub fn sample(&self) -> usize {
+        self.buf.sample
     }
 
     /// Index of the tile's first pixel in the batch's `(B, spatial…)` pixel order.
@@ -140,6 +146,7 @@ impl<T: Real> TileBuf<T> {
             len: 0,
             classes: 0,
             first_pixel: 0,
+            sample: 0,
             activation: Activation::Softmax,
             dense: false,
         }
@@ -164,6 +171,7 @@ impl<T: Real> TileBuf<T> {
         self.len = len;
         self.classes = classes;
         self.first_pixel = first_pixel;
+        self.sample = sample;
         self.activation = input.activation;
         self.dense = input.target.is_dense();
         let used = len * classes;

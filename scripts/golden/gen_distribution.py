@@ -79,7 +79,7 @@ def f32_exact(x: np.ndarray) -> np.ndarray:
 
 def quantize(x: np.ndarray, step: float) -> np.ndarray:
     """Round to a multiple of `step` (a power of two): exact in f32, short in JSON."""
-    return f32_exact(np.round(np.asarray(x) / step) * step)
+    return f32_exact(np.round(np.asarray(x) / step) * step + 0.0)  # + 0.0: no "-0.0"
 
 
 def np_softmax(z: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -335,32 +335,63 @@ def thr_logs(c: Ctx, z):
     return F.log_softmax(z, 1) if c.act == "softmax" else F.logsigmoid(z)
 
 
+def thr_selection(c: Ctx, s, comp):
+    """(weight of ln s, weight of ln(1-s)) per element, held constant.
+    Categorical: g where g > 0 and s < t. Sigmoid (binary form): additionally
+    (1-g) where g < 1 and 1-s < t, i.e. the negatives the model is unsure about."""
+    t = c.params["t"]
+    v = c.valid.unsqueeze(1)
+    pos = torch.where((c.g > 0) & (s < t) & v, c.g, torch.zeros_like(c.g))
+    if c.act != "sigmoid":
+        return pos, torch.zeros_like(pos)
+    neg = torch.where((c.g < 1) & (comp < t) & v, 1 - c.g, torch.zeros_like(c.g))
+    return pos, neg
+
+
 def ref_topk_threshold(c: Ctx, z):
-    t, red = c.params["t"], c.params["reduction"]
-    sel = ((c.g > 0) & (thr_probs(c, z) < t) & c.valid.unsqueeze(1)).detach().to(torch.float64)
-    num = -(sel * c.g * thr_logs(c, z)).sum()
-    den = (sel * c.g).sum()
+    red = c.params["reduction"]
+    with torch.no_grad():
+        pos, neg = thr_selection(c, thr_probs(c, z), torch.sigmoid(-z))
+    lneg = F.logsigmoid(-z) if c.act == "sigmoid" else torch.zeros_like(z)
+    num = -(pos * thr_logs(c, z) + neg * lneg).sum()
+    den = (pos + neg).sum()
     if float(den) == 0:
         return (z * 0).sum()
     return num / den if red == "mean" else num
 
 
 def alt_topk_threshold(c: Ctx, z):
+    # NumPy, element by element
     t, red = c.params["t"], c.params["reduction"]
-    s = thr_probs(c, z).detach().numpy()
+    zn = z.detach().numpy()
     g = c.g.numpy()
     v = np.broadcast_to(c.valid.numpy()[:, None], g.shape)
-    sel = (g > 0) & (s < t) & v
-    num = -(g[sel] * np.log(s[sel])).sum()
-    den = g[sel].sum()
+    if c.act == "softmax":
+        s = np_softmax(zn)
+        sel = (g > 0) & (s < t) & v
+        num = -(g[sel] * np.log(s[sel])).sum()
+        den = g[sel].sum()
+    else:
+        s, comp = 1 / (1 + np.exp(-zn)), 1 / (1 + np.exp(zn))
+        ps = (g > 0) & (s < t) & v
+        ns = (g < 1) & (comp < t) & v
+        num = -(g[ps] * np.log(s[ps])).sum() - ((1 - g[ns]) * np.log(comp[ns])).sum()
+        den = g[ps].sum() + (1 - g[ns]).sum()
     val = 0.0 if den == 0 else (num / den if red == "mean" else num)
     return torch.tensor(val), False
 
 
 def check_thr_gap(c: Ctx, z):
+    """No candidate probability within 1e-4 of t, so an f32 implementation selects
+    the same elements."""
+    t = c.params["t"]
     s = thr_probs(c, z).detach().numpy()
-    cand = (c.g.numpy() > 0) & np.broadcast_to(c.valid.numpy()[:, None], s.shape)
-    gap = np.abs(s[cand] - c.params["t"]).min()
+    v = np.broadcast_to(c.valid.numpy()[:, None], s.shape)
+    g = c.g.numpy()
+    gaps = [np.abs(s[(g > 0) & v] - t)]
+    if c.act == "sigmoid":
+        gaps.append(np.abs((1 - s)[(g < 1) & v] - t))
+    gap = np.concatenate(gaps).min()
     if not gap > 1e-4:
         raise TooClose
 
@@ -444,7 +475,15 @@ def alt_focal(c: Ctx, z):
 def check_focal_module(c: Ctx, z):
     """MONAI's FocalLoss module (float32 inside) must give the same elementwise terms."""
     alpha = c.params["alpha"]
-    if c.act == "none" or (c.act == "sigmoid" and isinstance(alpha, list)):
+    if c.act == "sigmoid" and isinstance(alpha, list):
+        # Informational: MONAI's own list-alpha rule (alpha_c on t == 1, 1 elsewhere).
+        theirs = sigmoid_focal_loss(z, c.g, c.params["gamma"], torch.tensor(alpha, dtype=torch.float64))
+        ours = focal_elementwise_ref(c, z)
+        red = c.params["reduction"]
+        print(f"note: {c.params} sigmoid list alpha: ours {reduce((ours * c.vf).sum(), c.N, red).item():.12g}, "
+              f"MONAI {monai.__version__} rule {reduce((theirs * c.vf).sum(), c.N, red).item():.12g}", file=sys.stderr)
+        return
+    if c.act == "none":
         return
     one_hot = (not c.dense) and c.C > 1
     target = c.safe_labels().unsqueeze(1) if one_hot else c.g
@@ -558,6 +597,7 @@ def case(name, loss, act, shape, params, *, layout="channel_first", target="labe
             entry = compute(name, loss, act, shape, params, layout, dtype, ignore, *inputs)
             break
         except TooClose:
+            print(f"note: {name}: selection boundary too tight, redrawing", file=sys.stderr)
             continue
     else:
         raise RuntimeError(f"{name}: no draw with a clear selection boundary")
@@ -612,7 +652,7 @@ def compute(name, loss, act, shape, params, layout, dtype, ignore, pred, labels,
     differentiable = True
     if isinstance(out, tuple):
         out, differentiable = out
-    assert abs(float(out) - value) <= TOL * scale_v, (name, float(out), value)
+    assert abs(out.item() - value) <= TOL * scale_v, (name, out.item(), value)
     if differentiable and out.requires_grad:
         out.backward()
         gdiff = np.abs(z2.grad.numpy() - grad).max()

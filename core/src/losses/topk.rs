@@ -15,7 +15,7 @@ use core::cmp::Ordering;
 ///
 /// ```
 /// use segloss::{engine, losses::TopK, Input, Shape, Target};
-/// let logits = [3.0f32, 1.0, 0.0, -2.0, 0.0, 1.0, 0.0, 2.0]; // (B=1, C=2, 4 pixels)
+/// let logits = [3.0f32, 1.0, 0.0, -2.0, 0.0, 0.0, 1.0, 2.0]; // (B=1, C=2, 4 pixels)
 /// let input = Input::new(&logits, Shape::new(1, 2, &[4])?, Target::labels(&[0u8, 0, 0, 0]))?;
 /// let topk = TopK::new(50.0);
 /// let mut ws = [0.0f32; 4];
@@ -203,7 +203,7 @@ impl<T: Real> Loss<T> for TopK {
 /// let input = Input::new(&logits, Shape::new(1, 2, &[2])?, Target::labels(&[0u8, 0]))?;
 /// // pixel 0 is confident (s = 0.88 > 0.7), pixel 1 is not (s = 0.27)
 /// let value = engine::forward(&TopKThreshold::new(0.7), &input, &mut [])?;
-/// assert!((value - (1.0 + (-1.0f64).exp()).ln()).abs() < 1e-12);
+/// assert!((value - (1.0 + 1f64.exp()).ln()).abs() < 1e-12);
 /// # Ok::<(), segloss::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
