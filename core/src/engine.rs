@@ -8,7 +8,7 @@
 
 use crate::error::Buffer;
 use crate::tile::{tile_pixels, TileBuf, TILE_ELEMENTS};
-use crate::{Error, Input, Real, Tile};
+use crate::{Error, Input, Real, Shape, Tile};
 
 /// Statistics a loss accumulates in pass 1. They are additive: the statistics of a batch
 /// are the merge of those of any split of it, so devices can all-reduce them.
@@ -36,9 +36,9 @@ pub trait Loss<T: Real> {
     /// Checks the loss's parameters against the batch (class counts, weights, maps).
     fn check(&self, input: &Input<'_, T>) -> Result<(), Error>;
 
-    /// Elements of scratch the loss needs for `input` (most need none).
-    fn workspace_len(&self, input: &Input<'_, T>) -> usize {
-        let _ = input;
+    /// Elements of scratch the loss needs for a batch of this shape (most need none).
+    fn workspace_len(&self, shape: &Shape) -> usize {
+        let _ = shape;
         0
     }
 
@@ -55,6 +55,10 @@ pub trait Loss<T: Real> {
     /// Turns the merged statistics into the value and the gradient coefficients.
     fn finalize(&self, stats: &Self::Stats, workspace: &mut [T]) -> Finalized<Self::Coef>;
 
+    /// Multiplies the gradient that `coef` describes by `factor` (compounds weight their
+    /// members this way).
+    fn scale(&self, coef: &mut Self::Coef, factor: f64);
+
     /// Pass 2: adds the tile's per-element gradient into `grad` (class-major, `c · len + k`).
     ///
     /// The quantity depends on the activation: `s · ∂L/∂s` under softmax, `∂L/∂z` under a
@@ -69,7 +73,7 @@ fn prepare<T: Real, L: Loss<T> + ?Sized>(
     workspace: &[T],
 ) -> Result<(), Error> {
     loss.check(input)?;
-    let needed = loss.workspace_len(input);
+    let needed = loss.workspace_len(&input.shape);
     if workspace.len() < needed {
         return Err(Error::Workspace {
             needed,

@@ -83,6 +83,16 @@ pub enum Error {
         /// The domain it must lie in.
         allowed: &'static str,
     },
+    /// Per-sample region statistics (`batch = false`) need more entries than a region loss
+    /// holds; pool over the batch (`batch = true`) or evaluate fewer samples per call.
+    RegionCapacity {
+        /// Samples × classes required.
+        needed: usize,
+        /// Entries available ([`MAX_REGION_ENTRIES`](crate::region::MAX_REGION_ENTRIES)).
+        capacity: usize,
+    },
+    /// A class-coupled region loss (one value per sample) was given per-class weights.
+    CoupledWeight,
     /// The caller's workspace is shorter than the loss needs.
     Workspace {
         /// Elements required.
@@ -170,6 +180,14 @@ impl fmt::Display for Error {
             Error::Parameter { name, allowed } => {
                 write!(f, "parameter `{name}` must be {allowed}")
             }
+            Error::RegionCapacity { needed, capacity } => write!(
+                f,
+                "per-sample region statistics need {needed} entries, more than {capacity}: \
+                 set batch = true or evaluate fewer samples per call"
+            ),
+            Error::CoupledWeight => f.write_str(
+                "this loss couples the classes into one value per sample and takes no per-class weight",
+            ),
             Error::Workspace { needed, got } => {
                 write!(f, "workspace has {got} elements; this loss needs {needed}")
             }

@@ -31,6 +31,7 @@ pub struct Input<'a, T> {
     pub(crate) target: Target<'a, T>,
     pub(crate) mask: Option<&'a [bool]>,
     pub(crate) tile_pixels: usize,
+    pub(crate) first_sample: usize,
 }
 
 impl<'a, T: Real> Input<'a, T> {
@@ -65,6 +66,7 @@ impl<'a, T: Real> Input<'a, T> {
             target,
             mask: None,
             tile_pixels: DEFAULT_TILE_PIXELS,
+            first_sample: 0,
         })
     }
 
@@ -96,6 +98,9 @@ impl<'a, T: Real> Input<'a, T> {
     }
 
     /// The view of samples `range` of this batch, for data-parallel accumulation.
+    ///
+    /// The view remembers where its samples sit in the whole batch, so losses with
+    /// per-sample statistics merge the views' statistics into the right samples.
     ///
     /// ```
     /// use segloss::{Input, Shape, Target};
@@ -135,8 +140,14 @@ impl<'a, T: Real> Input<'a, T> {
             shape,
             target,
             mask,
+            first_sample: self.first_sample + range.start,
             ..*self
         })
+    }
+
+    /// Index of this view's first sample in the whole batch (0 unless made by `samples`).
+    pub fn first_sample(&self) -> usize {
+        self.first_sample
     }
 
     /// The shape.

@@ -27,6 +27,9 @@
     clippy::indexing_slicing
 )]
 
+extern crate self as segloss;
+
+pub mod compound;
 pub mod engine;
 mod error;
 mod input;
@@ -43,3 +46,6 @@ pub use real::Real;
 pub use shape::{Layout, Shape, MAX_CLASSES};
 pub use target::{Labels, Target};
 pub use tile::{ClassRow, Tile, TILE_ELEMENTS};
+
+pub use segloss_macros::{region_loss, Loss};
+pub mod region;

@@ -26,6 +26,15 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// One sample, one class, one pixel.
+    pub const UNIT: Shape = Shape {
+        batch: 1,
+        classes: 1,
+        spatial: [1; 3],
+        rank: 1,
+        pixels: 1,
+    };
+
     /// Checks and builds a shape `(batch, classes, spatial…)`.
     ///
     /// ```

@@ -1,7 +1,7 @@
 //! Tiles: a few pixels with all their classes, activated once and shared by every loss.
 
 use crate::error::Buffer;
-use crate::{Activation, Error, Input, Layout, Real, Target};
+use crate::{Activation, Error, Input, Layout, Real, Shape, Target};
 
 /// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C.
 pub const TILE_ELEMENTS: usize = 1024;
@@ -24,6 +24,7 @@ pub(crate) struct TileBuf<T> {
     classes: usize,
     first_pixel: usize,
     sample: usize,
+    shape: Shape,
     activation: Activation,
     dense: bool,
 }
@@ -66,12 +67,19 @@ impl<'t, T: Real> Tile<'t, T> {
         self.buf.classes
     }
 
-    /// The sample the tile belongs to (tiles never span samples).
+    /// The index in the whole batch of the sample the tile belongs to (tiles never span
+    /// samples); it counts from the [`Input::first_sample`] of a view.
     pub fn sample(&self) -> usize {
         self.buf.sample
     }
 
-    /// Index of the tile's first pixel in the batch's `(B, spatial…)` pixel order.
+    /// The shape of the input being walked.
+    pub fn shape(&self) -> Shape {
+        self.buf.shape
+    }
+
+    /// Index of the tile's first pixel in the input's `(B, spatial…)` pixel order (the
+    /// position in the input's own label, mask and per-pixel buffers).
     pub fn first_pixel(&self) -> usize {
         self.buf.first_pixel
     }
@@ -147,6 +155,7 @@ impl<T: Real> TileBuf<T> {
             classes: 0,
             first_pixel: 0,
             sample: 0,
+            shape: Shape::UNIT,
             activation: Activation::Softmax,
             dense: false,
         }
@@ -171,7 +180,8 @@ impl<T: Real> TileBuf<T> {
         self.len = len;
         self.classes = classes;
         self.first_pixel = first_pixel;
-        self.sample = sample;
+        self.sample = input.first_sample + sample;
+        self.shape = input.shape;
         self.activation = input.activation;
         self.dense = input.target.is_dense();
         let used = len * classes;

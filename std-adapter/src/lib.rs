@@ -46,7 +46,7 @@ impl<T: Real> Buffers<T> {
         loss: &L,
         input: &Input<'_, T>,
     ) -> Result<(f64, &[T]), Error> {
-        let needed = loss.workspace_len(input);
+        let needed = loss.workspace_len(&input.shape());
         grow(&mut self.workspace, needed);
         let elements = input.shape().elements();
         grow(&mut self.grad, elements);
@@ -56,7 +56,7 @@ impl<T: Real> Buffers<T> {
     }
 
     fn workspace_for<L: Loss<T> + ?Sized>(&mut self, loss: &L, input: &Input<'_, T>) -> &mut [T] {
-        let needed = loss.workspace_len(input);
+        let needed = loss.workspace_len(&input.shape());
         grow(&mut self.workspace, needed);
         &mut self.workspace[..needed]
     }

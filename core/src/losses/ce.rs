@@ -12,7 +12,8 @@ use crate::{Activation, Error, Finalized, Input, Loss, Real, Stats, Tile};
 /// without weights) and the valid-pixel count `N` for a dense target.
 /// Binary form (sigmoid): `L = −Σ_i Σ_c w_c [t' ln s + (1 − t') ln(1 − s)] / N` with
 /// `t' = g (1 − ε) + (1 − g) ε`: the sum over classes averaged over pixels, which is `C`
-/// times PyTorch's `BCEWithLogitsLoss` mean. `Reduction::Sum` drops `D`. With no valid
+/// times PyTorch's `BCEWithLogitsLoss` mean (which `Reduction::ElementMean` gives).
+/// `Reduction::Sum` drops `D`. With no valid
 /// pixel (or `D = 0`) the loss and its gradient are 0.
 ///
 /// ```
@@ -75,6 +76,8 @@ pub struct CeStats {
     pub pixels: f64,
     /// True once a tile with class-index targets under a categorical form was seen.
     pub by_label_weight: bool,
+    /// Classes.
+    pub classes: usize,
 }
 
 impl Stats for CeStats {
@@ -83,6 +86,7 @@ impl Stats for CeStats {
         self.label_weight += o.label_weight;
         self.pixels += o.pixels;
         self.by_label_weight |= o.by_label_weight;
+        self.classes = self.classes.max(o.classes);
     }
 }
 
@@ -116,19 +120,24 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
         }
         stats.pixels += valid.iter().map(|v| v.wide()).sum::<f64>();
         stats.by_label_weight |= !tile.dense_target() && act != Activation::Sigmoid;
+        stats.classes = tile.classes();
     }
 
     fn finalize(&self, s: &CeStats, _: &mut [T]) -> Finalized<f64> {
-        let denom = match self.reduction {
-            Reduction::Sum => 1.0,
-            Reduction::Mean if s.by_label_weight => s.label_weight,
-            Reduction::Mean => s.pixels,
+        let scale = match self.reduction {
+            Reduction::Mean if s.by_label_weight => {
+                super::pixel_scale(Reduction::Mean, s.label_weight, 1)
+            }
+            r => super::pixel_scale(r, s.pixels, s.classes),
         };
-        let scale = if denom > 0.0 { 1.0 / denom } else { 0.0 };
         Finalized {
             value: s.loss * scale,
             coef: scale,
         }
+    }
+
+    fn scale(&self, coef: &mut f64, factor: f64) {
+        *coef *= factor;
     }
 
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {

@@ -1,8 +1,8 @@
 //! Distance-penalised cross entropy, the paper's eq. (6) (Caliva et al.).
 
-use super::{xent, Reduction};
+use super::{xent, PixelSum, Reduction};
 use crate::error::Buffer;
-use crate::{Error, Finalized, Input, Loss, Real, Stats, Tile};
+use crate::{Error, Finalized, Input, Loss, Real, Tile};
 
 /// Cross entropy weighted per pixel by `1 + D_i`:
 /// `L = −(1/N) Σ_i (1 + D_i) Σ_c g_ic ln s_ic` (binary form under a sigmoid).
@@ -50,24 +50,8 @@ impl<'m, T: Real> Dpce<'m, T> {
     }
 }
 
-/// What [`Dpce`] accumulates.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct DpceStats {
-    /// `Σ (1 + D) ce` over valid pixels.
-    pub loss: f64,
-    /// Valid pixels.
-    pub pixels: f64,
-}
-
-impl Stats for DpceStats {
-    fn merge(&mut self, o: &Self) {
-        self.loss += o.loss;
-        self.pixels += o.pixels;
-    }
-}
-
 impl<T: Real> Loss<T> for Dpce<'_, T> {
-    type Stats = DpceStats;
+    type Stats = PixelSum;
     type Coef = f64;
 
     fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
@@ -91,26 +75,22 @@ impl<T: Real> Loss<T> for Dpce<'_, T> {
         }
     }
 
-    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut DpceStats, _: &mut [T]) {
+    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelSum, _: &mut [T]) {
         let mut buf = [T::zero(); crate::TILE_ELEMENTS];
         let pw = self.pixel_weights(tile, &mut buf);
         let act = tile.activation();
         for row in tile.rows() {
             stats.loss += xent::row_sum(&row, pw, act, T::zero(), T::one());
         }
-        stats.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        stats.count(tile);
     }
 
-    fn finalize(&self, s: &DpceStats, _: &mut [T]) -> Finalized<f64> {
-        let scale = match self.reduction {
-            Reduction::Sum => 1.0,
-            Reduction::Mean if s.pixels > 0.0 => 1.0 / s.pixels,
-            Reduction::Mean => 0.0,
-        };
-        Finalized {
-            value: s.loss * scale,
-            coef: scale,
-        }
+    fn finalize(&self, s: &PixelSum, _: &mut [T]) -> Finalized<f64> {
+        super::reduce(self.reduction, s)
+    }
+
+    fn scale(&self, coef: &mut f64, factor: f64) {
+        *coef *= factor;
     }
 
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {

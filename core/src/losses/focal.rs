@@ -1,7 +1,7 @@
 //! Focal loss, the paper's eq. (5) (Lin et al.), in MONAI's softmax and sigmoid forms.
 
-use super::{check, Reduction};
-use crate::{Activation, ClassRow, Error, Finalized, Input, Loss, Real, Stats, Tile};
+use super::{check, PixelSum, Reduction};
+use crate::{Activation, ClassRow, Error, Finalized, Input, Loss, Real, Tile};
 
 /// The class balance factor `α` of [`Focal`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -173,24 +173,8 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
     (loss, grad)
 }
 
-/// What [`Focal`] accumulates.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct FocalStats {
-    /// Summed element losses over valid pixels.
-    pub loss: f64,
-    /// Valid pixels.
-    pub pixels: f64,
-}
-
-impl Stats for FocalStats {
-    fn merge(&mut self, o: &Self) {
-        self.loss += o.loss;
-        self.pixels += o.pixels;
-    }
-}
-
 impl<T: Real> Loss<T> for Focal<'_> {
-    type Stats = FocalStats;
+    type Stats = PixelSum;
     type Coef = f64;
 
     fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
@@ -207,24 +191,20 @@ impl<T: Real> Loss<T> for Focal<'_> {
         }
     }
 
-    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut FocalStats, _: &mut [T]) {
+    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelSum, _: &mut [T]) {
         let act = tile.activation();
         for row in tile.rows() {
             self.row(&row, tile.valid(), act, |loss, _| stats.loss += loss.wide());
         }
-        stats.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        stats.count(tile);
     }
 
-    fn finalize(&self, s: &FocalStats, _: &mut [T]) -> Finalized<f64> {
-        let scale = match self.reduction {
-            Reduction::Sum => 1.0,
-            Reduction::Mean if s.pixels > 0.0 => 1.0 / s.pixels,
-            Reduction::Mean => 0.0,
-        };
-        Finalized {
-            value: s.loss * scale,
-            coef: scale,
-        }
+    fn finalize(&self, s: &PixelSum, _: &mut [T]) -> Finalized<f64> {
+        super::reduce(self.reduction, s)
+    }
+
+    fn scale(&self, coef: &mut f64, factor: f64) {
+        *coef *= factor;
     }
 
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {

@@ -2,18 +2,27 @@
 //!
 //! Distribution-based: [`CrossEntropy`], [`WeightedCrossEntropy`], [`TopK`],
 //! [`TopKThreshold`], [`Focal`], [`Dpce`].
+//! Region-based (declared with [`region_loss!`](crate::region_loss)): [`Dice`], [`Iou`],
+//! [`Tversky`], [`FocalTversky`], [`FocalTverskyMean`], [`Asym`], [`GeneralizedDice`],
+//! [`PenaltyGeneralizedDice`], [`SensitivitySpecificity`], [`Mcc`].
 
 mod ce;
 mod check;
 mod dpce;
 mod focal;
+mod overlap;
 mod topk;
 mod wce;
 mod xent;
 
 pub use ce::CrossEntropy;
+pub(crate) use check::class_weights as check_class_weights;
 pub use dpce::Dpce;
 pub use focal::{Alpha, Focal};
+pub use overlap::{
+    Asym, Dice, FocalTversky, FocalTverskyMean, GeneralizedDice, GeneralizedDiceWType, Iou, Mcc,
+    PenaltyGeneralizedDice, PenaltyGeneralizedDiceWType, SensitivitySpecificity, Tversky,
+};
 pub use topk::{TopK, TopKThreshold};
 pub use wce::{ClassWeights, WeightedCrossEntropy};
 
@@ -26,4 +35,58 @@ pub enum Reduction {
     Mean,
     /// The plain sum over valid pixels and classes.
     Sum,
+    /// The mean over valid pixels × classes: PyTorch's `BCEWithLogitsLoss` and MONAI's
+    /// `FocalLoss` mean. Pixel losses only; the TopK and region losses treat it as `Mean`.
+    ElementMean,
+}
+
+/// Summed per-pixel terms and what they are averaged over.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PixelSum {
+    /// The summed terms over valid pixels and classes.
+    pub loss: f64,
+    /// Valid pixels.
+    pub pixels: f64,
+    /// Classes.
+    pub classes: usize,
+}
+
+impl crate::Stats for PixelSum {
+    fn merge(&mut self, o: &Self) {
+        self.loss += o.loss;
+        self.pixels += o.pixels;
+        self.classes = self.classes.max(o.classes);
+    }
+}
+
+impl PixelSum {
+    /// Counts a tile's valid pixels and classes.
+    pub(crate) fn count<T: crate::Real>(&mut self, tile: &crate::Tile<'_, T>) {
+        self.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        self.classes = tile.classes();
+    }
+}
+
+/// The factor a pixel loss's sum is multiplied by: `1/N`, `1/(N·C)` or 1 (0 when nothing
+/// counts, so the loss and its gradient are 0).
+pub(crate) fn pixel_scale(reduction: Reduction, pixels: f64, classes: usize) -> f64 {
+    let count = match reduction {
+        Reduction::Sum => return 1.0,
+        Reduction::Mean => pixels,
+        Reduction::ElementMean => pixels * classes as f64,
+    };
+    if count > 0.0 {
+        1.0 / count
+    } else {
+        0.0
+    }
+}
+
+/// Value and gradient scale of a pixel loss.
+pub(crate) fn reduce(reduction: Reduction, s: &PixelSum) -> crate::Finalized<f64> {
+    let scale = pixel_scale(reduction, s.pixels, s.classes);
+    crate::Finalized {
+        value: s.loss * scale,
+        coef: scale,
+    }
 }

@@ -1,7 +1,7 @@
 //! TopK cross entropy: the paper's code (k % hardest pixels) and its eq. (4) (threshold).
 
 use super::{check, xent, Reduction};
-use crate::{Activation, Error, Finalized, Input, Loss, Real, Stats, Tile};
+use crate::{Activation, Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
 use core::cmp::Ordering;
 
 /// The mean cross entropy of the `k` % hardest valid pixels of the batch.
@@ -106,8 +106,8 @@ impl<T: Real> Loss<T> for TopK {
         }
     }
 
-    fn workspace_len(&self, input: &Input<'_, T>) -> usize {
-        input.shape().pixels()
+    fn workspace_len(&self, shape: &Shape) -> usize {
+        shape.pixels()
     }
 
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelCount, ws: &mut [T]) {
@@ -151,8 +151,8 @@ impl<T: Real> Loss<T> for TopK {
         }
         let ties = losses.iter().filter(|&&x| x == threshold).count().max(1);
         let scale = match self.reduction {
-            Reduction::Mean => 1.0 / count as f64,
             Reduction::Sum => 1.0,
+            Reduction::Mean | Reduction::ElementMean => 1.0 / count as f64,
         };
         Finalized {
             value: sum * scale,
@@ -162,6 +162,10 @@ impl<T: Real> Loss<T> for TopK {
                 scale,
             },
         }
+    }
+
+    fn scale(&self, coef: &mut Selection, factor: f64) {
+        coef.scale *= factor;
     }
 
     fn backward(&self, sel: &Selection, tile: &Tile<'_, T>, grad: &mut [T]) {
@@ -288,13 +292,17 @@ impl<T: Real> Loss<T> for TopKThreshold {
     fn finalize(&self, s: &ThresholdStats, _: &mut [T]) -> Finalized<f64> {
         let scale = match self.reduction {
             Reduction::Sum => 1.0,
-            Reduction::Mean if s.mass > 0.0 => 1.0 / s.mass,
-            Reduction::Mean => 0.0,
+            _ if s.mass > 0.0 => 1.0 / s.mass,
+            _ => 0.0,
         };
         Finalized {
             value: s.loss * scale,
             coef: scale,
         }
+    }
+
+    fn scale(&self, coef: &mut f64, factor: f64) {
+        *coef *= factor;
     }
 
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {

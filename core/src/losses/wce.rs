@@ -140,11 +140,7 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
     }
 
     fn finalize(&self, s: &WceStats, _: &mut [T]) -> Finalized<WceCoef> {
-        let scale = match self.reduction {
-            Reduction::Sum => 1.0,
-            Reduction::Mean if s.pixels > 0.0 => 1.0 / s.pixels,
-            Reduction::Mean => 0.0,
-        };
+        let scale = super::pixel_scale(self.reduction, s.pixels, s.classes);
         let mut coef = WceCoef {
             scaled_weight: [0.0; MAX_CLASSES],
         };
@@ -155,6 +151,10 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
             value += *sw * loss;
         }
         Finalized { value, coef }
+    }
+
+    fn scale(&self, coef: &mut WceCoef, factor: f64) {
+        coef.scaled_weight.iter_mut().for_each(|w| *w *= factor);
     }
 
     fn backward(&self, coef: &WceCoef, tile: &Tile<'_, T>, grad: &mut [T]) {

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use segloss::losses::{
-    Alpha, ClassWeights, CrossEntropy, Dpce, Focal, Reduction, TopK, TopKThreshold,
+    Alpha, Asym, ClassWeights, CrossEntropy, Dice, Dpce, Focal, FocalTversky, FocalTverskyMean,
+    GeneralizedDice, GeneralizedDiceWType, Iou, Mcc, PenaltyGeneralizedDice,
+    PenaltyGeneralizedDiceWType, Reduction, SensitivitySpecificity, TopK, TopKThreshold, Tversky,
     WeightedCrossEntropy,
 };
 use segloss::{Error, Input, Loss, Real};
@@ -44,7 +46,7 @@ impl<T: Real, L: Loss<T>> Eval<T> for L {
         Buffers::new().forward(self, input)
     }
     fn value_grad(&self, input: &Input<'_, T>, grad: &mut [T]) -> Result<f64, Error> {
-        let mut ws = vec![T::zero(); self.workspace_len(input)];
+        let mut ws = vec![T::zero(); self.workspace_len(&input.shape())];
         segloss::engine::forward_backward(self, input, &mut ws, grad)
     }
 }
@@ -127,6 +129,76 @@ pub fn catalogue<'a, T: Real>(data: &'a LossData<T>) -> Vec<(String, Box<dyn Eva
         "dpce_sum",
         Box::new(Dpce::new(&data.penalty[..]).with_reduction(Reduction::Sum)),
     );
+    out.extend(region_catalogue(data));
+    out
+}
+
+/// Every region loss with a spread of options: `(name, loss)`.
+pub fn region_catalogue<'a, T: Real>(
+    data: &'a LossData<T>,
+) -> Vec<(String, Box<dyn Eval<T> + 'a>)> {
+    let w = &data.weights[..];
+    let mut out: Vec<(String, Box<dyn Eval<T> + 'a>)> = Vec::new();
+    let mut add = |name: &str, l: Box<dyn Eval<T> + 'a>| out.push((name.to_string(), l));
+    add("dice", Box::new(Dice::new()));
+    add(
+        "dice_sq_nobg",
+        Box::new(
+            Dice::new()
+                .with_squared_pred(true)
+                .with_include_background(false),
+        ),
+    );
+    add(
+        "dice_jaccard_batch",
+        Box::new(Dice::new().with_jaccard(true).with_batch(true)),
+    );
+    add(
+        "dice_log_weight_sum",
+        Box::new(
+            Dice::new()
+                .with_log_dice(true)
+                .with_weight(w)
+                .with_reduction(Reduction::Sum),
+        ),
+    );
+    add("iou", Box::new(Iou::new()));
+    add(
+        "tversky",
+        Box::new(Tversky::new().with_alpha(0.3).with_beta(0.7)),
+    );
+    add(
+        "focal_tversky",
+        Box::new(FocalTversky::new().with_batch(true)),
+    );
+    add(
+        "focal_tversky_mean",
+        Box::new(FocalTverskyMean::new().with_include_background(false)),
+    );
+    add("asym", Box::new(Asym::new()));
+    add("gdice_square", Box::new(GeneralizedDice::new()));
+    add(
+        "gdice_simple_batch",
+        Box::new(
+            GeneralizedDice::new()
+                .with_w_type(GeneralizedDiceWType::Simple)
+                .with_batch(true),
+        ),
+    );
+    add(
+        "gdice_uniform_nobg",
+        Box::new(
+            GeneralizedDice::new()
+                .with_w_type(GeneralizedDiceWType::Uniform)
+                .with_include_background(false),
+        ),
+    );
+    add(
+        "pgdice",
+        Box::new(PenaltyGeneralizedDice::new().with_w_type(PenaltyGeneralizedDiceWType::Simple)),
+    );
+    add("ss", Box::new(SensitivitySpecificity::new()));
+    add("mcc", Box::new(Mcc::new()));
     out
 }
 
