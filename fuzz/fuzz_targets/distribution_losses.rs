@@ -1,12 +1,12 @@
 //! Arbitrary shapes, layouts, activations, labels, masks and logits through every
-//! distribution loss. Oracles: no panic; an accepted input gives a finite loss and a finite
+//! distribution loss and a spread of region losses. Oracles: no panic; an accepted input gives a finite loss and a finite
 //! gradient; a rejected input leaves the gradient untouched.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use segloss::losses::{
-    Alpha, ClassWeights, CrossEntropy, Dpce, Focal, Reduction, TopK, TopKThreshold,
-    WeightedCrossEntropy,
+    Alpha, ClassWeights, CrossEntropy, Dice, Dpce, Focal, GeneralizedDice, Mcc, Reduction, TopK,
+    TopKThreshold, Tversky, WeightedCrossEntropy,
 };
 use segloss::{engine, Activation, Input, Layout, Loss, Shape, Target};
 
@@ -86,7 +86,7 @@ fuzz_target!(|data: &[u8]| {
     let reduction = if flags & 32 != 0 { Reduction::Sum } else { Reduction::Mean };
     let gamma = f64::from(b.byte()) / 32.0;
     let param = f64::from(b.byte()) / 255.0;
-    match b.byte() % 8 {
+    match b.byte() % 12 {
         0 => check(&CrossEntropy::new().with_reduction(reduction), &input),
         1 => check(
             &CrossEntropy::new().with_weight(&weights).with_label_smoothing(param),
@@ -97,6 +97,17 @@ fuzz_target!(|data: &[u8]| {
         4 => check(&TopKThreshold::new(param), &input),
         5 => check(&Focal::new(gamma).with_alpha(Alpha::Scalar(param)), &input),
         6 => check(&Focal::new(gamma).with_alpha(Alpha::PerClass(&weights)), &input),
-        _ => check(&Dpce::new(&penalty).with_reduction(reduction), &input),
+        7 => check(&Dpce::new(&penalty).with_reduction(reduction), &input),
+        8 => check(
+            &Dice::new()
+                .with_squared_pred(flags & 64 != 0)
+                .with_batch(flags & 128 != 0)
+                .with_smooth_nr(param)
+                .with_smooth_dr(param),
+            &input,
+        ),
+        9 => check(&Tversky::new().with_alpha(param).with_beta(1.0 - param), &input),
+        10 => check(&GeneralizedDice::new().with_include_background(flags & 64 != 0), &input),
+        _ => check(&Mcc::new().with_weight(&weights), &input),
     }
 });

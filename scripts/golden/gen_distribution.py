@@ -165,10 +165,24 @@ def reduce(total, denom, reduction):
     return total / denom if reduction == "mean" else total
 
 
+class _ClampedLog(torch.autograd.Function):
+    """PyTorch's BCELoss convention for the log of a probability: forward max(ln p, -100),
+    backward 1 / max(p, 1e-12) (its EPSILON), so the gradient stays finite at p = 0."""
+
+    @staticmethod
+    def forward(ctx, p):
+        ctx.save_for_backward(p)
+        return torch.log(p).clamp(min=-100.0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (p,) = ctx.saved_tensors
+        return grad / p.clamp(min=1e-12)
+
+
 def clamped_log(p):
-    """max(ln p, -100) (PyTorch's BCE convention); zero gradient where clamped."""
-    ok = p > math.exp(-100.0)
-    return torch.where(ok, torch.log(torch.where(ok, p, torch.ones_like(p))), torch.full_like(p, -100.0))
+    """max(ln p, -100) with PyTorch BCELoss's gradient 1 / max(p, 1e-12)."""
+    return _ClampedLog.apply(p)
 
 
 def bce_terms(c: Ctx, z, t):

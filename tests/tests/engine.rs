@@ -462,3 +462,32 @@ fn f32_agrees_with_f64() {
         }
     }
 }
+
+/// Regression (fuzz finding): a subnormal probability without activation made `1/p`
+/// overflow f32. The logarithm's derivative now uses PyTorch BCELoss's floor `max(p, 1e-12)`.
+#[test]
+fn tiny_probabilities_give_finite_gradients() {
+    let shape = Shape::new(1, 2, &[4]).unwrap();
+    let probs = [0.0f32, 1e-45, 2.6e-43, 1e-30, 1.0, 1.0, 1.0 - 1e-7, 0.5];
+    let labels = [0u8, 0, 0, 1];
+    let mut rng = Rng(3);
+    let data = LossData::new(2, 4, &mut rng);
+    let input = Input::new(&probs, shape, Target::labels(&labels))
+        .unwrap()
+        .with_activation(Activation::Identity);
+    for (name, loss) in catalogue(&data) {
+        let mut grad = [0.0f32; 8];
+        let v = loss.value_grad(&input, &mut grad).unwrap();
+        assert!(v.is_finite(), "{name}: {v}");
+        assert!(grad.iter().all(|g| g.is_finite()), "{name}: {grad:?}");
+    }
+    // The fuzzer's input: one class, one pixel, p = 2.6e-43.
+    let one = Shape::new(1, 1, &[1]).unwrap();
+    let p = [f32::from_bits(184)];
+    let input = Input::new(&p, one, Target::labels(&[0u8]))
+        .unwrap()
+        .with_activation(Activation::Identity);
+    let mut grad = [0.0f32];
+    assert!(CrossEntropy::new().value_grad(&input, &mut grad).is_ok());
+    assert!(grad[0].is_finite() && grad[0] < 0.0);
+}

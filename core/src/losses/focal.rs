@@ -1,6 +1,6 @@
 //! Focal loss, the paper's eq. (5) (Lin et al.), in MONAI's softmax and sigmoid forms.
 
-use super::{check, PixelSum, Reduction};
+use super::{check, xent, PixelSum, Reduction};
 use crate::{Activation, ClassRow, Error, Finalized, Input, Loss, Real, Tile};
 
 /// The class balance factor `α` of [`Focal`].
@@ -131,17 +131,12 @@ fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T)
         gamma * q.powf(gamma - T::one()) * ls
     };
     let loss = -a * w * ls;
-    // s ∂L/∂s = −a [(1 − s)^γ − γ s (1 − s)^(γ−1) ln s]
-    let u = -a * (w - s * dw_log);
     let grad = match act {
-        Activation::Identity => {
-            if s > T::zero() {
-                u / s
-            } else {
-                T::zero()
-            }
-        }
-        _ => u,
+        // ∂L/∂s = −a [(1 − s)^γ / s − γ (1 − s)^(γ−1) ln s], with PyTorch BCELoss's floor
+        // on the `1/s` of the logarithm's derivative.
+        Activation::Identity => -a * (w / s.max(T::of(xent::PROB_EPS)) - dw_log),
+        // s ∂L/∂s = −a [(1 − s)^γ − γ s (1 − s)^(γ−1) ln s]
+        _ => -a * (w - s * dw_log),
     };
     (loss, grad)
 }

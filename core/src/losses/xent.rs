@@ -5,8 +5,9 @@
 
 use crate::{Activation, ClassRow, Real};
 
-/// `e^-100`: below it the logarithm of a probability is clamped, and so has no gradient.
-const TINY: f64 = 3.720075976020836e-44;
+/// The floor of a probability in the denominator of `∂ ln p / ∂p`: PyTorch `BCELoss`'s
+/// `EPSILON`, which keeps the gradient finite where the logarithm is clamped at −100.
+pub(crate) const PROB_EPS: f64 = 1e-12;
 
 /// Label smoothing `eps` of one element's target `g`, for `classes` classes.
 ///
@@ -38,13 +39,7 @@ pub(crate) fn grad<T: Real>(act: Activation, t: T, s: T) -> T {
     match act {
         Activation::Softmax => -t,
         Activation::Sigmoid => s - t,
-        Activation::Identity => {
-            if s.wide() > TINY {
-                -t / s
-            } else {
-                T::zero()
-            }
-        }
+        Activation::Identity => -t / s.max(T::of(PROB_EPS)),
     }
 }
 
