@@ -34,6 +34,7 @@ pub mod engine;
 mod error;
 mod input;
 pub mod losses;
+pub mod presets;
 mod real;
 mod shape;
 mod target;

@@ -27,7 +27,7 @@ use crate::{Activation, Error, Finalized, Input, Loss, Real, Stats, Tile};
 /// assert_eq!(grad[2], 0.0); // the ignored pixel gets no gradient
 /// # Ok::<(), segloss::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct CrossEntropy<'w> {
     weight: Option<&'w [f64]>,
     label_smoothing: f64,

@@ -18,7 +18,7 @@ use crate::{Error, Finalized, Input, Loss, Real, Tile};
 /// assert!((value - (1.0 + 4.0) * 2f64.ln() / 2.0).abs() < 1e-12);
 /// # Ok::<(), segloss::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dpce<'m, T> {
     penalty: &'m [T],
     reduction: Reduction,

@@ -1,7 +1,8 @@
 //! Focal loss, the paper's eq. (5) (Lin et al.), in MONAI's softmax and sigmoid forms.
 
-use super::{check, xent, PixelSum, Reduction};
-use crate::{Activation, ClassRow, Error, Finalized, Input, Loss, Real, Tile};
+use super::elementwise::{elementwise_loss, Element, Elementwise};
+use super::{check, xent, Reduction};
+use crate::{Activation, Error, Real};
 
 /// The class balance factor `α` of [`Focal`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -78,31 +79,6 @@ impl<'a> Focal<'a> {
             Alpha::PerClass(list) => list.get(class).copied(),
         }
     }
-
-    /// Calls `f(loss, grad)` for each element of a row: the element's loss and the
-    /// engine's per-element gradient of it.
-    fn row<T: Real>(
-        &self,
-        row: &ClassRow<'_, T>,
-        valid: &[T],
-        act: Activation,
-        mut f: impl FnMut(T, T),
-    ) {
-        let gamma = T::of(self.gamma);
-        let binary = act == Activation::Sigmoid;
-        let alpha = self.alpha_of(row.class, binary);
-        let items = row.target.iter().zip(row.prob).zip(row.comp);
-        let items = items.zip(row.log_prob).zip(row.log_comp).zip(valid);
-        for (((((&g, &s), &q), &ls), &lq), &v) in items {
-            let (loss, grad) = if binary {
-                binary_elem(g, s, ls, lq, gamma, alpha.map(T::of))
-            } else {
-                let a = alpha.map_or(T::one(), T::of) * g;
-                categorical_elem(act, s, q, ls, gamma, a)
-            };
-            f(loss * v, grad * v);
-        }
-    }
 }
 
 /// `pow` with `0^0 = 1` and `0^γ = 0` for `γ > 0`.
@@ -168,50 +144,41 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
     (loss, grad)
 }
 
-impl<T: Real> Loss<T> for Focal<'_> {
-    type Stats = PixelSum;
-    type Coef = f64;
+impl Elementwise for Focal<'_> {
+    fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 3] {
+        let alpha = self.alpha_of(class, act == Activation::Sigmoid);
+        [
+            T::of(self.gamma),
+            T::of(alpha.unwrap_or(1.0)),
+            T::of(f64::from(u8::from(alpha.is_some()))),
+        ]
+    }
 
-    fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
-        if !(self.gamma.is_finite() && self.gamma >= 0.0) {
-            return Err(Error::Parameter {
-                name: "gamma",
-                allowed: "finite and >= 0",
-            });
-        }
-        match self.alpha {
-            Alpha::None => Ok(()),
-            Alpha::Scalar(a) => check::in_range(a, 0.0, 1.0, "alpha", "in [0, 1]"),
-            Alpha::PerClass(list) => check::class_weights(list, input.shape().classes()),
+    fn element<T: Real>(&self, act: Activation, p: &[T; 3], e: Element<T>) -> (T, T) {
+        let [gamma, alpha, has_alpha] = *p;
+        if act == Activation::Sigmoid {
+            let alpha = (has_alpha > T::zero()).then_some(alpha);
+            binary_elem(e.g, e.s, e.ls, e.lq, gamma, alpha)
+        } else {
+            categorical_elem(act, e.s, e.q, e.ls, gamma, alpha * e.g)
         }
     }
 
-    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelSum, _: &mut [T]) {
-        let act = tile.activation();
-        for row in tile.rows() {
-            self.row(&row, tile.valid(), act, |loss, _| stats.loss += loss.wide());
-        }
-        stats.count(tile);
-    }
-
-    fn finalize(&self, s: &PixelSum, _: &mut [T]) -> Finalized<f64> {
-        super::reduce(self.reduction, s)
-    }
-
-    fn scale(&self, coef: &mut f64, factor: f64) {
-        *coef *= factor;
-    }
-
-    fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {
-        let act = tile.activation();
-        let scale = T::of(*scale);
-        for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
-            let mut o = out.iter_mut();
-            self.row(&row, tile.valid(), act, |_, d| {
-                if let Some(x) = o.next() {
-                    *x = *x + scale * d;
-                }
-            });
-        }
+    fn reduction(&self) -> Reduction {
+        self.reduction
     }
 }
+
+elementwise_loss!(Focal<'_>, |focal, input| {
+    if !(focal.gamma.is_finite() && focal.gamma >= 0.0) {
+        return Err(Error::Parameter {
+            name: "gamma",
+            allowed: "finite and >= 0",
+        });
+    }
+    match focal.alpha {
+        Alpha::None => Ok(()),
+        Alpha::Scalar(a) => check::in_range(a, 0.0, 1.0, "alpha", "in [0, 1]"),
+        Alpha::PerClass(list) => check::class_weights(list, input.shape().classes()),
+    }
+});

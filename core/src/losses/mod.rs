@@ -1,23 +1,32 @@
 //! The losses of the paper, each a [`Loss`](crate::Loss) with value and gradient.
 //!
 //! Distribution-based: [`CrossEntropy`], [`WeightedCrossEntropy`], [`TopK`],
-//! [`TopKThreshold`], [`Focal`], [`Dpce`].
+//! [`TopKThreshold`], [`Focal`], [`Dpce`], [`BalancedBce`] (Combo's), [`ExpLogCe`] (ELL's).
 //! Region-based (declared with [`region_loss!`](crate::region_loss)): [`Dice`], [`Iou`],
 //! [`Tversky`], [`FocalTversky`], [`FocalTverskyMean`], [`Asym`], [`GeneralizedDice`],
-//! [`PenaltyGeneralizedDice`], [`SensitivitySpecificity`], [`Mcc`].
+//! [`PenaltyGeneralizedDice`], [`SensitivitySpecificity`], [`Mcc`], [`ExpLogDice`] (ELL's).
+//! Compound (fused with `#[derive(Loss)]`): [`DiceCe`], [`DiceFocal`], [`DiceTopK`], [`Combo`],
+//! [`Ell`].
 
+mod bce;
 mod ce;
 mod check;
+mod compounds;
 mod dpce;
+pub(crate) mod elementwise;
+mod exp_log;
 mod focal;
 mod overlap;
 mod topk;
 mod wce;
 mod xent;
 
+pub use bce::BalancedBce;
 pub use ce::CrossEntropy;
 pub(crate) use check::class_weights as check_class_weights;
+pub use compounds::{Combo, DiceCe, DiceFocal, DiceTopK, Ell};
 pub use dpce::Dpce;
+pub use exp_log::{ExpLogCe, ExpLogDice};
 pub use focal::{Alpha, Focal};
 pub use overlap::{
     Asym, Dice, FocalTversky, FocalTverskyMean, GeneralizedDice, GeneralizedDiceWType, Iou, Mcc,

@@ -32,7 +32,7 @@ pub enum ClassWeights<'w> {
 /// assert!((value - 2f64.ln()).abs() < 1e-12);
 /// # Ok::<(), segloss::Error>(())
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WeightedCrossEntropy<'w> {
     weights: ClassWeights<'w>,
     reduction: Reduction,

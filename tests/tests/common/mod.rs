@@ -3,11 +3,12 @@
 #![allow(dead_code)]
 
 use segloss::losses::{
-    Alpha, Asym, ClassWeights, CrossEntropy, Dice, Dpce, Focal, FocalTversky, FocalTverskyMean,
-    GeneralizedDice, GeneralizedDiceWType, Iou, Mcc, PenaltyGeneralizedDice,
-    PenaltyGeneralizedDiceWType, Reduction, SensitivitySpecificity, TopK, TopKThreshold, Tversky,
-    WeightedCrossEntropy,
+    Alpha, Asym, BalancedBce, ClassWeights, Combo, CrossEntropy, Dice, DiceCe, DiceFocal, DiceTopK,
+    Dpce, Ell, ExpLogCe, ExpLogDice, Focal, FocalTversky, FocalTverskyMean, GeneralizedDice,
+    GeneralizedDiceWType, Iou, Mcc, PenaltyGeneralizedDice, PenaltyGeneralizedDiceWType, Reduction,
+    SensitivitySpecificity, TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
 };
+use segloss::presets::{nnunet, paper, smp};
 use segloss::{Error, Input, Loss, Real};
 use segloss_std::Buffers;
 
@@ -129,7 +130,49 @@ pub fn catalogue<'a, T: Real>(data: &'a LossData<T>) -> Vec<(String, Box<dyn Eva
         "dpce_sum",
         Box::new(Dpce::new(&data.penalty[..]).with_reduction(Reduction::Sum)),
     );
+    add("balanced_bce", Box::new(BalancedBce::new(0.3)));
+    add("exp_log_ce", Box::new(ExpLogCe::new(0.3).with_weight(w)));
+    add("exp_log_ce_g2", Box::new(ExpLogCe::new(2.0)));
     out.extend(region_catalogue(data));
+    out.extend(compound_catalogue(data));
+    out
+}
+
+/// The compounds and presets: `(name, loss)`.
+pub fn compound_catalogue<'a, T: Real>(
+    data: &'a LossData<T>,
+) -> Vec<(String, Box<dyn Eval<T> + 'a>)> {
+    let w = &data.weights[..];
+    let mut out: Vec<(String, Box<dyn Eval<T> + 'a>)> = Vec::new();
+    let mut add = |name: &str, l: Box<dyn Eval<T> + 'a>| out.push((name.to_string(), l));
+    add(
+        "dice_ce",
+        Box::new(DiceCe {
+            lambda_ce: 0.7,
+            ce: CrossEntropy::new().with_weight(w),
+            ..DiceCe::new()
+        }),
+    );
+    add(
+        "dice_focal",
+        Box::new(DiceFocal {
+            dice: Dice::new().with_batch(true),
+            ..DiceFocal::new()
+        }),
+    );
+    add(
+        "dice_topk",
+        Box::new(DiceTopK {
+            lambda_topk: 2.0,
+            ..DiceTopK::new()
+        }),
+    );
+    add("combo", Box::new(Combo::new(0.6, 0.3)));
+    add("ell", Box::new(Ell::new()));
+    add("nnunet_dc_and_ce", Box::new(nnunet::dc_and_ce(true, false)));
+    add("smp_dice", Box::new(smp::dice()));
+    add("paper_soft_dice", Box::new(paper::soft_dice()));
+    add("paper_focal_tversky", Box::new(paper::focal_tversky()));
     out
 }
 
@@ -199,6 +242,7 @@ pub fn region_catalogue<'a, T: Real>(
     );
     add("ss", Box::new(SensitivitySpecificity::new()));
     add("mcc", Box::new(Mcc::new()));
+    add("exp_log_dice", Box::new(ExpLogDice::new()));
     out
 }
 

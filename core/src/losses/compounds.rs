@@ -1,0 +1,218 @@
+//! The compound losses of the paper, each a struct of weighted members fused by
+//! `#[derive(Loss)]`: one accumulate pass and one gradient pass whatever the members.
+//! Their fields are public: configure a member by replacing it.
+
+use super::{BalancedBce, CrossEntropy, Dice, ExpLogCe, ExpLogDice, Focal, Reduction, TopK};
+use crate::Loss;
+
+/// Dice + cross entropy, as MONAI's `DiceCELoss` (`λ_dice · Dice + λ_ce · CE`); nnU-Net's
+/// `DC_and_CE_loss` is [`presets::nnunet::dc_and_ce`](crate::presets::nnunet::dc_and_ce).
+///
+/// ```
+/// use segloss::{engine, losses::{Dice, DiceCe}, Input, Shape, Target};
+/// let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0]; // (B=1, C=2, 3 pixels)
+/// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+/// let loss = DiceCe { dice: Dice::new().with_include_background(false), ..DiceCe::new() };
+/// let mut grad = [0.0f32; 6];
+/// assert!(engine::forward_backward(&loss, &input, &mut [], &mut grad)? > 0.0);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct DiceCe<'w> {
+    /// The Dice member.
+    #[loss(weight = self.lambda_dice)]
+    pub dice: Dice<'w>,
+    /// The cross-entropy member.
+    #[loss(weight = self.lambda_ce)]
+    pub ce: CrossEntropy<'w>,
+    /// Weight of the Dice member (1).
+    pub lambda_dice: f64,
+    /// Weight of the cross-entropy member (1).
+    pub lambda_ce: f64,
+}
+
+impl DiceCe<'_> {
+    /// MONAI's defaults: both members with their defaults, weights 1.
+    pub fn new() -> Self {
+        DiceCe {
+            dice: Dice::new(),
+            ce: CrossEntropy::new(),
+            lambda_dice: 1.0,
+            lambda_ce: 1.0,
+        }
+    }
+}
+
+impl Default for DiceCe<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Dice + focal, as MONAI's `DiceFocalLoss`: the focal member averages over pixels ×
+/// classes ([`Reduction::ElementMean`]), as MONAI's `FocalLoss` does.
+///
+/// ```
+/// use segloss::{engine, losses::DiceFocal, Input, Shape, Target};
+/// let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0];
+/// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+/// assert!(engine::forward(&DiceFocal::new(), &input, &mut [])? > 0.0);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct DiceFocal<'w> {
+    /// The Dice member.
+    #[loss(weight = self.lambda_dice)]
+    pub dice: Dice<'w>,
+    /// The focal member.
+    #[loss(weight = self.lambda_focal)]
+    pub focal: Focal<'w>,
+    /// Weight of the Dice member (1).
+    pub lambda_dice: f64,
+    /// Weight of the focal member (1).
+    pub lambda_focal: f64,
+}
+
+impl DiceFocal<'_> {
+    /// MONAI's defaults: γ = 2, no α, weights 1.
+    pub fn new() -> Self {
+        DiceFocal {
+            dice: Dice::new(),
+            focal: Focal::new(2.0).with_reduction(Reduction::ElementMean),
+            lambda_dice: 1.0,
+            lambda_focal: 1.0,
+        }
+    }
+}
+
+impl Default for DiceFocal<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Dice + TopK cross entropy (nnU-Net's `DC_and_topk_loss`; the paper's Dice + TopK).
+///
+/// ```
+/// use segloss::{engine, losses::DiceTopK, Input, Loss, Shape, Target};
+/// let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0];
+/// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+/// let loss = DiceTopK::new();
+/// let mut ws = vec![0.0f32; Loss::<f32>::workspace_len(&loss, &input.shape())];
+/// assert!(engine::forward(&loss, &input, &mut ws)? > 0.0);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct DiceTopK<'w> {
+    /// The Dice member.
+    #[loss(weight = self.lambda_dice)]
+    pub dice: Dice<'w>,
+    /// The TopK member (k = 10 %).
+    #[loss(weight = self.lambda_topk)]
+    pub topk: TopK,
+    /// Weight of the Dice member (1).
+    pub lambda_dice: f64,
+    /// Weight of the TopK member (1).
+    pub lambda_topk: f64,
+}
+
+impl DiceTopK<'_> {
+    /// Dice with its defaults + TopK with k = 10 %, weights 1.
+    pub fn new() -> Self {
+        DiceTopK {
+            dice: Dice::new(),
+            topk: TopK::new(10.0),
+            lambda_dice: 1.0,
+            lambda_topk: 1.0,
+        }
+    }
+}
+
+impl Default for DiceTopK<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Combo loss (Taghanaki et al., the paper's eq. 15):
+/// `α · L_mbce(β) + (1 − α) · Dice`, with Dice as the loss `1 − DSC` (the paper's `−DSC`
+/// plus the constant `1 − α`: the same gradient).
+///
+/// ```
+/// use segloss::{engine, losses::Combo, Input, Shape, Target};
+/// let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0];
+/// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+/// assert!(engine::forward(&Combo::new(0.5, 0.5), &input, &mut [])? > 0.0);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct Combo<'w> {
+    /// The β-balanced binary cross entropy.
+    #[loss(weight = self.alpha)]
+    pub bce: BalancedBce,
+    /// The Dice member.
+    #[loss(weight = 1.0 - self.alpha)]
+    pub dice: Dice<'w>,
+    /// The share `α` of the cross-entropy term.
+    pub alpha: f64,
+}
+
+impl Combo<'_> {
+    /// Combo with share `alpha` of the cross entropy and its balance `beta`.
+    pub fn new(alpha: f64, beta: f64) -> Self {
+        Combo {
+            bce: BalancedBce::new(beta),
+            dice: Dice::new(),
+            alpha,
+        }
+    }
+}
+
+/// Exponential logarithmic loss (Wong et al., the paper's eq. 16):
+/// `w_dice · mean_c (−ln Dice_c)^γ_dice + w_ce · mean_i w_l (−ln s_il)^γ_ce`.
+///
+/// ```
+/// use segloss::{engine, losses::Ell, Input, Shape, Target};
+/// let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0];
+/// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+/// assert!(engine::forward(&Ell::new(), &input, &mut [])? > 0.0);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct Ell<'w> {
+    /// The Dice part, `(−ln Dice)^γ_dice`.
+    #[loss(weight = self.w_dice)]
+    pub dice: ExpLogDice<'w>,
+    /// The cross-entropy part, `(−ln s)^γ_ce`.
+    #[loss(weight = self.w_ce)]
+    pub ce: ExpLogCe<'w>,
+    /// Weight of the Dice part (0.8).
+    pub w_dice: f64,
+    /// Weight of the cross-entropy part (0.2).
+    pub w_ce: f64,
+}
+
+impl Ell<'_> {
+    /// Wong et al.'s setting: `w_dice = 0.8`, `w_ce = 0.2`, `γ_dice = γ_ce = 0.3`.
+    pub fn new() -> Self {
+        Ell {
+            dice: ExpLogDice::new().with_gamma(0.3),
+            ce: ExpLogCe::new(0.3),
+            w_dice: 0.8,
+            w_ce: 0.2,
+        }
+    }
+
+    /// Sets both exponents: `γ_dice` and `γ_ce`.
+    pub fn with_gammas(mut self, gamma_dice: f64, gamma_ce: f64) -> Self {
+        self.dice = self.dice.with_gamma(gamma_dice);
+        self.ce = self.ce.with_gamma(gamma_ce);
+        self
+    }
+}
+
+impl Default for Ell<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

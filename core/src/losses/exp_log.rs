@@ -1,0 +1,124 @@
+//! The exponential logarithmic loss's parts (Wong et al., the paper's eq. 16).
+
+use super::elementwise::{elementwise_loss, Element, Elementwise};
+use super::{check, xent, Reduction};
+use crate::{Activation, Error, Real};
+
+crate::region_loss! {
+    /// The Dice part of the exponential logarithmic loss: `(−ln Dice_c)^γ` per class, then
+    /// averaged (`Dice_c = (2tp + smooth_nr)/(Σs + Σg + smooth_dr)`).
+    ///
+    /// ```
+    /// use segloss::{engine, losses::ExpLogDice, Input, Shape, Target};
+    /// let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0];
+    /// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+    /// assert!(engine::forward(&ExpLogDice::new(), &input, &mut [])? > 0.0);
+    /// # Ok::<(), segloss::Error>(())
+    /// ```
+    pub struct ExpLogDice { gamma: 0.3, smooth_nr: 1e-5, smooth_dr: 1e-5 }
+    require gamma > 0 && smooth_nr >= 0 && smooth_dr >= 0;
+    let dice = (2 * tp + smooth_nr) / (sum_s + sum_g + smooth_dr);
+    loss = pow(-ln(dice), gamma);
+}
+
+/// The cross-entropy part of the exponential logarithmic loss:
+/// `(1/N) Σ_i Σ_c w_c g_ic (−ln s_ic)^γ` (binary form under a sigmoid:
+/// `w_c [g (−ln s)^γ + (1 − g)(−ln(1 − s))^γ]`).
+///
+/// ```
+/// use segloss::{engine, losses::ExpLogCe, Input, Shape, Target};
+/// let logits = [0.0f64; 2 * 2]; // s = 1/2 everywhere
+/// let input = Input::new(&logits, Shape::new(1, 2, &[2])?, Target::labels(&[0u8, 1]))?;
+/// let value = engine::forward(&ExpLogCe::new(0.5), &input, &mut [])?;
+/// assert!((value - 2f64.ln().sqrt()).abs() < 1e-12);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExpLogCe<'w> {
+    gamma: f64,
+    weight: Option<&'w [f64]>,
+    reduction: Reduction,
+}
+
+/// `(−ln p)^γ` and its derivative with respect to `ln p` (0 where `ln p = 0` and `γ < 1`).
+#[inline]
+fn power_of_log<T: Real>(log_p: T, gamma: T) -> (T, T) {
+    let x = (-log_p).max(T::zero());
+    if x == T::zero() {
+        return (T::zero(), T::zero());
+    }
+    (x.powf(gamma), -gamma * x.powf(gamma - T::one()))
+}
+
+impl<'w> ExpLogCe<'w> {
+    /// The exponent `γ > 0` (0.3 in Wong et al.).
+    pub fn new(gamma: f64) -> Self {
+        ExpLogCe {
+            gamma,
+            weight: None,
+            reduction: Reduction::Mean,
+        }
+    }
+
+    /// Sets the exponent `γ`.
+    pub fn with_gamma(mut self, gamma: f64) -> Self {
+        self.gamma = gamma;
+        self
+    }
+
+    /// Per-class weights `w_c` (Wong et al. use `(Σ_k f_k / f_c)^0.5` from class frequencies).
+    pub fn with_weight(mut self, weight: &'w [f64]) -> Self {
+        self.weight = Some(weight);
+        self
+    }
+
+    /// The reduction.
+    pub fn with_reduction(mut self, reduction: Reduction) -> Self {
+        self.reduction = reduction;
+        self
+    }
+}
+
+impl Elementwise for ExpLogCe<'_> {
+    fn row_params<T: Real>(&self, class: usize, _: Activation) -> [T; 3] {
+        let w = self
+            .weight
+            .and_then(|w| w.get(class).copied())
+            .unwrap_or(1.0);
+        [T::of(self.gamma), T::of(w), T::zero()]
+    }
+
+    fn element<T: Real>(&self, act: Activation, p: &[T; 3], e: Element<T>) -> (T, T) {
+        let [gamma, w, _] = *p;
+        let one = T::one();
+        let (pos, dpos) = power_of_log(e.ls, gamma);
+        let (loss, grad) = match act {
+            Activation::Sigmoid => {
+                let (neg, dneg) = power_of_log(e.lq, gamma);
+                // ∂ ln s/∂z = 1 − s, ∂ ln(1 − s)/∂z = −s
+                let d = e.g * dpos * e.q - (one - e.g) * dneg * e.s;
+                (e.g * pos + (one - e.g) * neg, d)
+            }
+            Activation::Softmax => (e.g * pos, e.g * dpos),
+            Activation::Identity => (e.g * pos, e.g * dpos / e.s.max(T::of(xent::PROB_EPS))),
+        };
+        (w * loss, w * grad)
+    }
+
+    fn reduction(&self) -> Reduction {
+        self.reduction
+    }
+}
+
+elementwise_loss!(ExpLogCe<'_>, |ell, input| {
+    if !(ell.gamma.is_finite() && ell.gamma > 0.0) {
+        return Err(Error::Parameter {
+            name: "gamma",
+            allowed: "finite and > 0",
+        });
+    }
+    match ell.weight {
+        Some(w) => check::class_weights(w, input.shape().classes()),
+        None => Ok(()),
+    }
+});
