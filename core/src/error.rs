@@ -38,7 +38,7 @@ pub enum Error {
         /// The number of classes.
         classes: usize,
     },
-    /// With a sigmoid over a single channel, labels must be 0 or 1.
+    /// With a single channel (binary segmentation), labels must be 0 or 1.
     BinaryLabel {
         /// Flat index into the label buffer.
         index: usize,
@@ -160,7 +160,7 @@ impl fmt::Display for Error {
             ),
             Error::BinaryLabel { index, label } => write!(
                 f,
-                "label {label} at index {index}: a single sigmoid channel takes labels 0 or 1"
+                "label {label} at index {index}: a single channel takes labels 0 or 1"
             ),
             Error::NonFinite { what, index } => {
                 write!(f, "{what} element {index} is NaN or infinite")

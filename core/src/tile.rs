@@ -230,7 +230,7 @@ impl<T: Real> TileBuf<T> {
             if !labels.read(first, lab) {
                 return Err(Error::ShapeOverflow);
             }
-            let binary = input.activation == Activation::Sigmoid && self.classes == 1;
+            let binary = self.classes == 1;
             let limit = if binary { 2 } else { self.classes as i64 };
             for (k, (v, &l)) in valid.iter_mut().zip(lab.iter()).enumerate() {
                 if Some(l) == ignore_index {
@@ -286,7 +286,7 @@ impl<T: Real> TileBuf<T> {
             Target::Labels { .. } => {
                 let g = self.target.get_mut(..used).unwrap_or(&mut []);
                 g.fill(T::zero());
-                let binary = input.activation == Activation::Sigmoid && self.classes == 1;
+                let binary = self.classes == 1;
                 let pairs = self.labels.iter().zip(self.valid.iter()).take(len);
                 for (k, (&l, &v)) in pairs.enumerate() {
                     let (class, value) = if binary {

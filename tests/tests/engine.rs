@@ -481,10 +481,10 @@ fn tiny_probabilities_give_finite_gradients() {
         assert!(v.is_finite(), "{name}: {v}");
         assert!(grad.iter().all(|g| g.is_finite()), "{name}: {grad:?}");
     }
-    // The fuzzer's input: one class, one pixel, p = 2.6e-43.
+    // The fuzzer's input: one channel, one foreground pixel, p = 2.6e-43.
     let one = Shape::new(1, 1, &[1]).unwrap();
     let p = [f32::from_bits(184)];
-    let input = Input::new(&p, one, Target::labels(&[0u8]))
+    let input = Input::new(&p, one, Target::labels(&[1u8]))
         .unwrap()
         .with_activation(Activation::Identity);
     let mut grad = [0.0f32];
