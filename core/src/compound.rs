@@ -20,6 +20,11 @@ impl<S: Stats> Stats for CompoundStats<S> {
     }
 }
 
+/// No statistics (for a loss that needs none).
+impl Stats for () {
+    fn merge(&mut self, _: &Self) {}
+}
+
 macro_rules! tuple_stats {
     ($($name:ident $idx:tt),+) => {
         impl<$($name: Stats),+> Stats for ($($name,)+) {

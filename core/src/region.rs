@@ -3,12 +3,69 @@
 //!
 //! A region loss is a formula over a class's statistics ([`ClassStats`]): `tp = Σ g·s`,
 //! `sum_s = Σ s`, `sum_g = Σ g`, `sum_ss = Σ s²`, `sum_gg = Σ g²`, `sum_gss = Σ g·s²` and
-//! `n` (valid pixels), from which `fp`, `fn` and `tn` follow. Only `tp`, `sum_s`, `sum_ss` and
-//! `sum_gss` depend on the prediction, so with the four partial derivatives `(A, B, D, E)`
-//! of the loss with respect to them, `∂L/∂s = A·g + B + 2(D + E·g)·s` for every element:
-//! pass 2 is an affine map. Formulas are compiled by [`region_loss!`](crate::region_loss),
-//! which generates a [`RegionFormula`] and a [`Loss`](crate::Loss) implementation calling this
-//! module.
+//! `n` (valid pixels), from which `fp = sum_s − tp`, `fn = sum_g − tp` and
+//! `tn = n − sum_s − sum_g + tp` follow. Only `tp`, `sum_s`, `sum_ss` and `sum_gss` depend on
+//! the prediction, so with the four partial derivatives `(A, B, D, E)` of the loss with
+//! respect to them, `∂L/∂s = A·g + B + 2(D + E·g)·s` for every element: pass 2 is an affine
+//! map per element.
+//!
+//! # Declaring a region loss: `region_loss!`
+//!
+//! ```text
+//! /// docs
+//! pub struct Name { param: default, ... }
+//! let name = expr;          // any number of bindings
+//! require condition;        // parameter checks, run before any work
+//! loss = expr;
+//! ```
+//!
+//! - A parameter's default is a number (an `f64` parameter), `true`/`false` (a `bool`), or
+//!   choices `a | b | c` (an enum `NameParam` with variants `A`, `B`, `C`; the first is the
+//!   default). Each gets a `with_param` setter and a `param()` getter; doc comments on a
+//!   parameter document its setter. `f64` parameters must be finite.
+//! - Expressions: numbers, statistics (`tp fp fn tn sum_s sum_g sum_ss sum_gg sum_gss n`),
+//!   parameters, earlier `let`s, `+ - * /`, `pow(x, y)`, `ln`, `exp`, `sqrt`,
+//!   `if cond { a } else { b }` and `match choice { a => x, b => y, _ => z }`. Conditions are
+//!   comparisons, boolean parameters, `!`, `&&`, `||`, and may not depend on the prediction.
+//! - A formula that reads a class's statistics directly is per-class: it is evaluated per
+//!   class (and per sample, or pooled with `batch`) and averaged by the [`Aggregation`]. A
+//!   formula whose statistics all sit inside class aggregations (`sum_c`, `mean_c`, `max_c`,
+//!   `min_c`, over the included classes) couples the classes and gives one value per sample
+//!   (generalised Dice). `max_c`/`min_c` take ground-truth quantities only.
+//! - Mistakes are compile errors on the offending token: an unknown statistic, parameter or
+//!   function (listing what is allowed), a loss that does not depend on the prediction, a
+//!   condition that does, or a mix of per-class and prediction-dependent aggregate terms.
+//!
+//! The macro differentiates the formula at compile time (reverse mode over its expression
+//! graph) and generates the type, its setters and checks, a [`RegionFormula`] and a
+//! [`Loss`](crate::Loss) implementation that call this module.
+//!
+//! A custom region loss and a custom compound, evaluated with their gradient:
+//!
+//! ```
+//! use segloss::{engine, losses::CrossEntropy, region_loss, Input, Loss, Shape, Target};
+//!
+//! region_loss! {
+//!     /// A Tversky loss whose false-negative weight is one minus the false-positive one.
+//!     pub struct Balanced { alpha: 0.3, smooth: 1e-5 }
+//!     require alpha >= 0 && alpha <= 1;
+//!     loss = 1 - (tp + smooth) / (tp + alpha * fp + (1 - alpha) * fn + smooth);
+//! }
+//!
+//! #[derive(Loss)]
+//! struct Mine<'w> {
+//!     #[loss(weight = 0.7)] region: Balanced<'w>,
+//!     #[loss(weight = 0.3)] ce: CrossEntropy<'w>,
+//! }
+//!
+//! let logits = [1.0f32, -1.0, 0.0, 2.0, -2.0, 1.0]; // (B=1, C=2, 3 pixels)
+//! let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+//! let loss = Mine { region: Balanced::new().with_alpha(0.2), ce: CrossEntropy::new() };
+//! let mut grad = [0.0f32; 6];
+//! let value = engine::forward_backward(&loss, &input, &mut [], &mut grad)?;
+//! assert!(value > 0.0 && grad.iter().any(|g| *g != 0.0));
+//! # Ok::<(), segloss::Error>(())
+//! ```
 
 use crate::losses::Reduction;
 use crate::{Activation, Error, Finalized, Input, Real, Stats, Tile, MAX_CLASSES};

@@ -16,13 +16,16 @@ mod spec;
 
 use proc_macro::TokenStream;
 
-/// Declares a region loss from a formula; see the `segloss` crate's `region_loss!` docs.
+/// Declares a region loss from a formula: the syntax, the rules and an example are in the
+/// `segloss` crate's `region` module docs.
 #[proc_macro]
 pub fn region_loss(input: TokenStream) -> TokenStream {
     region::expand(input.into()).into()
 }
 
-/// Fuses the losses in a struct's fields into one compound loss; see `segloss::Loss`.
+/// Fuses the losses in a struct's `#[loss]` / `#[loss(weight = expr)]` fields (the weight
+/// expression may read `self`) into one compound loss: one accumulate pass, one gradient
+/// pass. See the `segloss` crate's `region` module docs for an example.
 #[proc_macro_derive(Loss, attributes(loss))]
 pub fn derive_loss(input: TokenStream) -> TokenStream {
     compound::expand(input.into()).into()
