@@ -580,3 +580,58 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Expansion snapshots: a change to the generator shows in review as a diff of
+    //! `macros/snapshots/*.rs`. Refresh with `SEGLOSS_BLESS=1 cargo test -p segloss-macros`.
+
+    use super::expand;
+    use quote::quote;
+
+    fn check(name: &str, input: proc_macro2::TokenStream) {
+        let file = syn::parse2::<syn::File>(expand(input)).expect("the expansion parses");
+        let pretty = prettyplease::unparse(&file);
+        let path = format!("{}/snapshots/{name}.rs", env!("CARGO_MANIFEST_DIR"));
+        if std::env::var_os("SEGLOSS_BLESS").is_some() {
+            std::fs::write(&path, &pretty).expect("snapshot written");
+        }
+        let want = std::fs::read_to_string(&path).expect("snapshot exists (SEGLOSS_BLESS=1)");
+        assert!(
+            pretty == want,
+            "expansion of {name} changed; review and bless:\n{pretty}"
+        );
+    }
+
+    #[test]
+    fn per_class_loss_expansion() {
+        check(
+            "tversky",
+            quote! {
+                /// Tversky loss.
+                pub struct Tversky { alpha: 0.5, beta: 0.5, smooth_nr: 1e-5, smooth_dr: 1e-5 }
+                require alpha >= 0 && beta >= 0;
+                loss = 1 - (tp + smooth_nr) / (tp + alpha * fp + beta * fn + smooth_dr);
+            },
+        );
+    }
+
+    #[test]
+    fn coupled_loss_expansion() {
+        check(
+            "generalized_dice",
+            quote! {
+                /// Generalised Dice loss.
+                pub struct GeneralizedDice { w_type: square | simple | uniform, smooth_nr: 1e-5, smooth_dr: 1e-5 }
+                let raw = match w_type {
+                    square => if sum_g > 0 { 1 / (sum_g * sum_g) } else { 0 },
+                    simple => if sum_g > 0 { 1 / sum_g } else { 0 },
+                    uniform => 1,
+                };
+                let largest = max_c(raw);
+                let w = if sum_g > 0 { raw } else { largest };
+                loss = 1 - (2 * sum_c(w * tp) + smooth_nr) / (sum_c(w * (sum_s + sum_g)) + smooth_dr);
+            },
+        );
+    }
+}

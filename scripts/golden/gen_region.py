@@ -474,7 +474,9 @@ class GeneralizedDiceLoss64(GeneralizedDiceLoss):
 
     def w_func(self, grnd):
         g = self.target64  # the float64 volumes, handed over by the caller
-        return super().w_func(g if g is not None else grnd.double())
+        # forward passed them rounded to float32; they are exact there (integer / dyadic sums)
+        assert torch.equal(grnd.double(), g), "target volumes not float32-exact"
+        return super().w_func(g)
 
 
 def gdice_volumes(c: Ctx):
@@ -583,7 +585,7 @@ def alt_region_direct(loss):
 
 def ref_dice_ce(c, z):
     p = c.params
-    if c.all_valid and not c.dense and p["ce_weight"] == p["weight"] or (c.all_valid and c.dense and p["ce_weight"] is None and p["weight"] is None):
+    if c.all_valid and p["ce_weight"] == p["weight"]:
         # MONAI DiceCELoss itself: one `weight` for both parts (the Dice part gets
         # weight[1:] without background), logits in, softmax inside
         w = None if p["ce_weight"] is None else torch.tensor(p["ce_weight"])
@@ -990,11 +992,11 @@ def extra_nnunet_me(c, z0, value, grad, name):
 
 
 def extra_stats_direct(c, z0, value, grad, name):
-    """The hand formula on the directly-summed statistics (the other form) agrees."""
+    """The hand formula on the other form of the statistics agrees as well."""
     loss = LOSS_OF[name]
-    if loss in PER_CLASS or loss in COUPLED:
-        v, g = value_grad(lambda c, z: hand_region(c, z, loss, stats=stats_direct), c, z0)
-        assert_close(name, "stats_direct", v, g, value, grad, TOL)
+    stats = stats_confusion if loss == "ss" else stats_direct  # ss's alt already uses stats_direct
+    v, g = value_grad(lambda c, z: hand_region(c, z, loss, stats=stats), c, z0)
+    assert_close(name, stats.__name__, v, g, value, grad, TOL)
 
 
 EXTRAS = {
@@ -1006,6 +1008,7 @@ EXTRAS = {
     "asym": [extra_monai_ignore_index, extra_stats_direct],
     "gdice": [extra_gdice_f32, extra_stats_direct],
     "pgdice": [extra_gdice_f32, extra_stats_direct],
+    "ss": [extra_stats_direct],
     "mcc": [extra_stats_direct],
     "dice_focal": [extra_dice_focal_module, extra_dice_focal_nobg_note],
     "nnunet_dice": [extra_nnunet_me],

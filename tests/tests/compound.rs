@@ -28,7 +28,10 @@ impl Loss<f64> for Counter<'_> {
         self.log.borrow_mut().push((self.id, 1, tile.first_pixel()));
     }
     fn finalize(&self, _: &(), _: &mut [f64]) -> Finalized<()> {
-        Finalized { value: 0.0, coef: () }
+        Finalized {
+            value: 0.0,
+            coef: (),
+        }
     }
     fn scale(&self, _: &mut (), _: f64) {}
     fn backward(&self, _: &(), tile: &Tile<'_, f64>, _: &mut [f64]) {
@@ -74,12 +77,19 @@ fn a_compound_reads_the_data_once_per_pass() {
     assert!(tiles >= 7, "the batch must span several tiles");
     for pass in [1u8, 2] {
         let visits: Vec<_> = log.iter().filter(|v| v.1 == pass).collect();
-        assert_eq!(visits.len(), 3 * tiles, "pass {pass}: one visit per member per tile");
+        assert_eq!(
+            visits.len(),
+            3 * tiles,
+            "pass {pass}: one visit per member per tile"
+        );
         // Members take turns on each tile: the walk over the data is shared.
         for (i, chunk) in visits.chunks(3).enumerate() {
             let ids: Vec<usize> = chunk.iter().map(|v| v.0).collect();
             assert_eq!(ids, [0, 1, 2], "pass {pass}, tile {i}");
-            assert!(chunk.iter().all(|v| v.2 == chunk[0].2), "pass {pass}, tile {i}");
+            assert!(
+                chunk.iter().all(|v| v.2 == chunk[0].2),
+                "pass {pass}, tile {i}"
+            );
         }
     }
     // Pass 1 ends before pass 2 begins.
@@ -106,17 +116,29 @@ fn a_compound_is_the_weighted_sum_of_its_members() {
     let pred: Vec<f64> = (0..shape.elements()).map(|_| 2.0 * rng.normal()).collect();
     let labels: Vec<u8> = (0..shape.pixels()).map(|_| rng.below(4) as u8).collect();
     let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
-    let mixed = Mixed { dice: Dice::new(), focal: Focal::new(2.0), topk: TopK::new(20.0), k: 0.75 };
+    let mixed = Mixed {
+        dice: Dice::new(),
+        focal: Focal::new(2.0),
+        topk: TopK::new(20.0),
+        k: 0.75,
+    };
     let run = |loss: &dyn common::Eval<f64>| {
         let mut g = vec![0.0; pred.len()];
         (loss.value_grad(&input, &mut g).unwrap(), g)
     };
     let (v, g) = run(&mixed);
-    let parts = [(0.25, run(&mixed.dice)), (1.5, run(&mixed.focal)), (0.75, run(&mixed.topk))];
+    let parts = [
+        (0.25, run(&mixed.dice)),
+        (1.5, run(&mixed.focal)),
+        (0.75, run(&mixed.topk)),
+    ];
     let want: f64 = parts.iter().map(|(w, (v, _))| w * v).sum();
     assert!(close(v, want, 1e-13, 0.0), "{v} vs {want}");
     for (i, gi) in g.iter().enumerate() {
         let want: f64 = parts.iter().map(|(w, (_, g))| w * g[i]).sum();
-        assert!(close(*gi, want, 1e-12, 1e-16), "element {i}: {gi} vs {want}");
+        assert!(
+            close(*gi, want, 1e-12, 1e-16),
+            "element {i}: {gi} vs {want}"
+        );
     }
 }

@@ -1,0 +1,262 @@
+/// Tversky loss.
+///
+///Parameters (defaults): `alpha` = 0.5, `beta` = 0.5, `smooth_nr` = 0.00001, `smooth_dr` = 0.00001.
+///
+///Formula: `require alpha >= 0 && beta >= 0; loss = 1 - (tp + smooth_nr) / (tp + alpha * fp + beta * fn + smooth_dr);`
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tversky<'w> {
+    alpha: f64,
+    beta: f64,
+    smooth_nr: f64,
+    smooth_dr: f64,
+    aggregation: ::segloss::region::Aggregation<'w>,
+}
+impl ::core::default::Default for Tversky<'_> {
+    fn default() -> Self {
+        Tversky {
+            alpha: 0.5f64,
+            beta: 0.5f64,
+            smooth_nr: 0.00001f64,
+            smooth_dr: 0.00001f64,
+            aggregation: ::segloss::region::Aggregation::default(),
+        }
+    }
+}
+impl<'w> Tversky<'w> {
+    ///`Tversky` with its default parameters and MONAI's aggregation.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    ///Sets `alpha` (default 0.5).
+    pub fn with_alpha(mut self, value: f64) -> Self {
+        self.alpha = value;
+        self
+    }
+    ///The value of `alpha`.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+    ///Sets `beta` (default 0.5).
+    pub fn with_beta(mut self, value: f64) -> Self {
+        self.beta = value;
+        self
+    }
+    ///The value of `beta`.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+    ///Sets `smooth_nr` (default 0.00001).
+    pub fn with_smooth_nr(mut self, value: f64) -> Self {
+        self.smooth_nr = value;
+        self
+    }
+    ///The value of `smooth_nr`.
+    pub fn smooth_nr(&self) -> f64 {
+        self.smooth_nr
+    }
+    ///Sets `smooth_dr` (default 0.00001).
+    pub fn with_smooth_dr(mut self, value: f64) -> Self {
+        self.smooth_dr = value;
+        self
+    }
+    ///The value of `smooth_dr`.
+    pub fn smooth_dr(&self) -> f64 {
+        self.smooth_dr
+    }
+    /// Includes class 0 in the mean (default true; ignored with one class).
+    pub fn with_include_background(mut self, include: bool) -> Self {
+        self.aggregation.include_background = include;
+        self
+    }
+    /// Pools the statistics over the batch (default false: one set per sample).
+    pub fn with_batch(mut self, batch: bool) -> Self {
+        self.aggregation.batch = batch;
+        self
+    }
+    /// Per-class weights of the class terms.
+    pub fn with_weight(mut self, weight: &'w [f64]) -> Self {
+        self.aggregation.weight = Some(weight);
+        self
+    }
+    /// The reduction over samples × classes.
+    pub fn with_reduction(mut self, reduction: ::segloss::losses::Reduction) -> Self {
+        self.aggregation.reduction = reduction;
+        self
+    }
+    /// What a non-finite class term (an empty class without smoothing) counts as.
+    pub fn with_empty(mut self, empty: ::segloss::region::EmptyClass) -> Self {
+        self.aggregation.empty = empty;
+        self
+    }
+}
+impl ::segloss::region::RegionFormula for Tversky<'_> {
+    const COUPLED: bool = false;
+    fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
+        &self.aggregation
+    }
+    #[allow(unused_variables, clippy::all)]
+    fn check_params(&self) -> ::core::result::Result<(), ::segloss::Error> {
+        if !self.alpha.is_finite() {
+            return Err(::segloss::Error::Parameter {
+                name: "alpha",
+                allowed: "finite",
+            });
+        }
+        if !self.beta.is_finite() {
+            return Err(::segloss::Error::Parameter {
+                name: "beta",
+                allowed: "finite",
+            });
+        }
+        if !self.smooth_nr.is_finite() {
+            return Err(::segloss::Error::Parameter {
+                name: "smooth_nr",
+                allowed: "finite",
+            });
+        }
+        if !self.smooth_dr.is_finite() {
+            return Err(::segloss::Error::Parameter {
+                name: "smooth_dr",
+                allowed: "finite",
+            });
+        }
+        let g0: f64 = self.alpha;
+        let g1: f64 = 0f64;
+        let g2: bool = g0 >= g1;
+        let g3: f64 = self.beta;
+        let g4: f64 = 0f64;
+        let g5: bool = g3 >= g4;
+        let g6: bool = g2 && g5;
+        if !g6 {
+            return Err(::segloss::Error::Parameter {
+                name: "alpha",
+                allowed: "alpha >= 0 && beta >= 0",
+            });
+        }
+        Ok(())
+    }
+    #[allow(unused_variables, unused_mut, unused_assignments, clippy::all)]
+    fn evaluate(
+        &self,
+        __stats: &[::segloss::region::ClassStats],
+        __values: &mut [f64],
+        __partials: &mut [::segloss::region::Partials],
+    ) -> f64 {
+        let __k = __stats.len() as f64;
+        let g7: f64 = 1f64;
+        let g9: f64 = self.smooth_nr;
+        let g11: f64 = self.alpha;
+        let g16: f64 = self.beta;
+        let g21: f64 = self.smooth_dr;
+        for ((__s, __v), __p) in __stats
+            .iter()
+            .zip(__values.iter_mut())
+            .zip(__partials.iter_mut())
+        {
+            let c8: f64 = __s.tp;
+            let c10: f64 = c8 + g9;
+            let c12: f64 = __s.sum_s;
+            let c13: f64 = c12 - c8;
+            let c14: f64 = g11 * c13;
+            let c15: f64 = c8 + c14;
+            let c17: f64 = __s.sum_g;
+            let c18: f64 = c17 - c8;
+            let c19: f64 = g16 * c18;
+            let c20: f64 = c15 + c19;
+            let c22: f64 = c20 + g21;
+            let c23: f64 = c10 / c22;
+            let c24: f64 = g7 - c23;
+            *__v = c24;
+            let mut d8: f64 = 0.0;
+            let mut d10: f64 = 0.0;
+            let mut d12: f64 = 0.0;
+            let mut d13: f64 = 0.0;
+            let mut d14: f64 = 0.0;
+            let mut d15: f64 = 0.0;
+            let mut d18: f64 = 0.0;
+            let mut d19: f64 = 0.0;
+            let mut d20: f64 = 0.0;
+            let mut d22: f64 = 0.0;
+            let mut d23: f64 = 0.0;
+            let mut d24: f64 = 0.0;
+            d24 += 1.0;
+            if d24 != 0.0 {
+                d23 += -d24;
+            }
+            if d23 != 0.0 {
+                d10 += d23 / c22;
+                d22 += -d23 * c23 / c22;
+            }
+            if d22 != 0.0 {
+                d20 += d22;
+            }
+            if d20 != 0.0 {
+                d15 += d20;
+                d19 += d20;
+            }
+            if d19 != 0.0 {
+                d18 += d19 * g16;
+            }
+            if d18 != 0.0 {
+                d8 += -d18;
+            }
+            if d15 != 0.0 {
+                d8 += d15;
+                d14 += d15;
+            }
+            if d14 != 0.0 {
+                d13 += d14 * g11;
+            }
+            if d13 != 0.0 {
+                d12 += d13;
+                d8 += -d13;
+            }
+            if d12 != 0.0 {
+                __p[1usize] += d12;
+            }
+            if d10 != 0.0 {
+                d8 += d10;
+            }
+            if d8 != 0.0 {
+                __p[0usize] += d8;
+            }
+        }
+        0.0
+    }
+}
+impl<T: ::segloss::Real> ::segloss::Loss<T> for Tversky<'_> {
+    type Stats = ::segloss::region::RegionStats;
+    type Coef = ::segloss::region::RegionCoef;
+    fn check(
+        &self,
+        input: &::segloss::Input<'_, T>,
+    ) -> ::core::result::Result<(), ::segloss::Error> {
+        ::segloss::region::check(self, input)
+    }
+    fn accumulate(
+        &self,
+        tile: &::segloss::Tile<'_, T>,
+        stats: &mut Self::Stats,
+        _: &mut [T],
+    ) {
+        ::segloss::region::accumulate(self, tile, stats)
+    }
+    fn finalize(
+        &self,
+        stats: &Self::Stats,
+        _: &mut [T],
+    ) -> ::segloss::Finalized<Self::Coef> {
+        ::segloss::region::finalize(self, stats)
+    }
+    fn scale(&self, coef: &mut Self::Coef, factor: f64) {
+        ::segloss::region::scale(coef, factor)
+    }
+    fn backward(
+        &self,
+        coef: &Self::Coef,
+        tile: &::segloss::Tile<'_, T>,
+        grad: &mut [T],
+    ) {
+        ::segloss::region::backward(coef, tile, grad)
+    }
+}

@@ -1,0 +1,6 @@
+#[derive(segloss::Loss)]
+struct Empty {
+    weight: f64,
+}
+
+fn main() {}
