@@ -7,13 +7,26 @@ use num_traits::Float;
 ///
 /// Per-element arithmetic runs in `Self`; every sum over pixels is carried in `f64`.
 pub trait Real: Float + Debug + Default + Send + Sync + 'static {
+    /// The largest gradient magnitude a loss writes: far enough below the type's maximum
+    /// that summing the terms of every class and compound member cannot overflow.
+    const GRAD_LIMIT: f64;
+
     /// Converts from `f64`, rounding to nearest.
     fn of(x: f64) -> Self;
+
+    /// Converts a gradient term from `f64`, saturating at `±GRAD_LIMIT` (an unsmoothed Dice
+    /// at an almost empty class has gradients beyond `f32`'s range).
+    #[inline]
+    fn of_grad(x: f64) -> Self {
+        Self::of(x.clamp(-Self::GRAD_LIMIT, Self::GRAD_LIMIT))
+    }
     /// Widens to `f64` (exact).
     fn wide(self) -> f64;
 }
 
 impl Real for f32 {
+    const GRAD_LIMIT: f64 = 1e30;
+
     #[inline]
     fn of(x: f64) -> Self {
         x as f32
@@ -25,6 +38,8 @@ impl Real for f32 {
 }
 
 impl Real for f64 {
+    const GRAD_LIMIT: f64 = 1e300;
+
     #[inline]
     fn of(x: f64) -> Self {
         x

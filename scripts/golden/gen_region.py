@@ -52,17 +52,24 @@ REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "tests" / "golden" / "region.json"
 TOL = 1e-12
 
-# Shapes (B, C, spatial...). Pixel counts are not multiples of 8/16.
-S1B = (2, 3, 37)         # 1D, 74 pixels
-S1 = (1, 3, 37)          # 1D, 37 pixels
-S1S = (1, 3, 23)         # 1D, 23 pixels
-S2B = (2, 4, 5, 7)       # 2D, 70 pixels
-S2 = (1, 4, 5, 7)        # 2D, 35 pixels
-S2S = (2, 3, 3, 7)       # 2D, 42 pixels
-S3 = (1, 3, 3, 4, 5)     # 3D, 60 pixels
-S3B = (2, 3, 2, 3, 4)    # 3D, 48 pixels
-C1 = (2, 1, 6, 7)        # one sigmoid channel, 84 pixels
-LARGE = (1, 3, 29, 37)   # 2D, 1073 pixels = 4 tiles of 1024 elements (one per loss family)
+# Shapes (B, C, spatial...). Pixel counts are not multiples of 8/16, and the
+# innermost extent of the 1D shapes is > 16 so a SIMD main loop runs too. The
+# basic case of the main families uses the larger "X" shapes; the variants use
+# small ones to keep the JSON short.
+X1B = (2, 3, 37)         # 1D, 74 pixels
+X2B = (2, 4, 5, 7)       # 2D, 70 pixels
+X3 = (1, 3, 3, 4, 5)     # 3D, 60 pixels
+S1B = (2, 3, 17)         # 1D, 34 pixels
+S1 = (1, 3, 29)          # 1D, 29 pixels
+S2B = (2, 4, 3, 5)       # 2D, 30 pixels
+S2 = (1, 4, 3, 7)        # 2D, 21 pixels
+S2S = (2, 3, 3, 5)       # 2D, 30 pixels
+S3 = (1, 3, 2, 3, 5)     # 3D, 30 pixels
+S3B = (2, 3, 2, 2, 3)    # 3D, 24 pixels
+C1 = (2, 1, 5, 7)        # one sigmoid channel, 70 pixels
+# one per loss family (dice, gdice, dice_ce): 703 pixels, i.e. 2109 elements = 3
+# tiles of 1024 elements at C = 3 (the last one partial)
+LARGE = (1, 3, 19, 37)
 
 
 # --------------------------------------------------------------------------
@@ -366,7 +373,7 @@ def hand_ce(c: Ctx, z, weight):
 
 def focal_terms_hand(c: Ctx, z):
     """Elementwise focal terms (B, C, sp...): softmax -α_c (1-s)^γ g ln s; sigmoid
-    BCE · (1 - p_t)^γ · (α g + (1-α)(1-g))."""
+    BCE · sigmoid(-z(2g-1))^γ · (α g + (1-α)(1-g))."""
     p = c.params
     gamma, alpha = p["gamma"], p["alpha"]
     if c.act == "softmax":
@@ -379,7 +386,9 @@ def focal_terms_hand(c: Ctx, z):
         return -a * (1 - s) ** gamma * c.g * logs
     t = c.g
     bce = -(t * F.logsigmoid(z) + (1 - t) * F.logsigmoid(-z))
-    one_minus_pt = torch.sigmoid(z) * (1 - t) + torch.sigmoid(-z) * t
+    # 1 - p_t = s(1-t) + (1-s)t for binary t; for soft t MONAI's form sigmoid(-z(2t-1))
+    # (as in distribution.json)
+    one_minus_pt = torch.sigmoid(-z * (2 * t - 1))
     a = 1.0 if alpha is None else alpha * t + (1 - alpha) * (1 - t)
     return a * one_minus_pt ** gamma * bce
 
@@ -426,12 +435,14 @@ def check_topk_gap(c: Ctx, z):
 # MONAI calls
 # --------------------------------------------------------------------------
 
-def monai_io(c: Ctx, s):
+def monai_io(c: Ctx, s, squared=False):
     """(input, target, to_onehot_y) for a MONAI region loss given activated s.
     Label targets without invalid pixels go through MONAI's own one-hot
     (to_onehot_y, labels as (B, 1, ...)); otherwise input and target are zeroed
-    at the invalid pixels (equivalent to leaving them out of every sum)."""
-    if not c.dense and c.C > 1 and c.all_valid:
+    at the invalid pixels (equivalent to leaving them out of every sum).
+    MONAI's one_hot is float32, and with squared_pred its L2-norm path then
+    computes |g|² in float32: squared_pred always gets the float64 one-hot."""
+    if not c.dense and c.C > 1 and c.all_valid and not squared:
         return s, c.labels.unsqueeze(1), True
     return s * c.vf, c.g, False
 
@@ -451,7 +462,7 @@ def monai_dice_module(c: Ctx, p, *, reduction=None, weight=True, **kw):
 
 def monai_dice(c: Ctx, s, p=None, **kw):
     p = p or c.params
-    x, t, oh = monai_io(c, s)
+    x, t, oh = monai_io(c, s, p["squared_pred"])
     return monai_dice_module(c, p, to_onehot_y=oh, **kw)(x, t)
 
 
@@ -585,7 +596,7 @@ def alt_region_direct(loss):
 
 def ref_dice_ce(c, z):
     p = c.params
-    if c.all_valid and p["ce_weight"] == p["weight"]:
+    if c.all_valid and p["ce_weight"] == p["weight"] and not (p["squared_pred"] and not c.dense):
         # MONAI DiceCELoss itself: one `weight` for both parts (the Dice part gets
         # weight[1:] without background), logits in, softmax inside
         w = None if p["ce_weight"] is None else torch.tensor(p["ce_weight"])
@@ -916,6 +927,18 @@ def extra_monai_ignore_index(c, z0, value, grad, name):
     assert_close(name, "MONAI ignore_index", v, g, value, grad, TOL)
 
 
+def extra_monai_onehot32(c, z0, value, grad, name):
+    """squared_pred with labels: MONAI's own to_onehot_y path (float32 one-hot, so
+    |g|² in float32) agrees to 1e-6."""
+    p = c.params
+    if c.dense or c.C == 1 or not c.all_valid or not p.get("squared_pred") or p.get("log_dice"):
+        return
+    v, g = value_grad(lambda c, z: monai_dice_module(c, p, to_onehot_y=True)(activate(c, z), c.labels.unsqueeze(1)), c, z0)
+    assert_close(name, "MONAI to_onehot_y (float32 one-hot)", v, g, value, grad, 1e-6)
+    print(f"note: {name}: MONAI DiceLoss(to_onehot_y=True, squared_pred=True) differs by {abs(v - value):.2e} "
+          f"(float32 one-hot)", file=sys.stderr)
+
+
 def extra_gdice_f32(c, z0, value, grad, name):
     """Stock GeneralizedDiceLoss (class weights in float32) agrees to 1e-6."""
     if LOSS_OF[name] == "gdice":
@@ -1000,7 +1023,7 @@ def extra_stats_direct(c, z0, value, grad, name):
 
 
 EXTRAS = {
-    "dice": [extra_monai_ignore_index, extra_stats_direct],
+    "dice": [extra_monai_ignore_index, extra_monai_onehot32, extra_stats_direct],
     "iou": [extra_monai_ignore_index, extra_stats_direct],
     "tversky": [extra_monai_ignore_index, extra_stats_direct],
     "focal_tversky": [extra_stats_direct],
@@ -1193,9 +1216,9 @@ def build_cases():
     W3 = [1.5, 0.5, 2.0]
 
     # ---------------- dice (MONAI DiceLoss)
-    case("dice_softmax_1d", "dice", "softmax", S1B, dtype="u8")
-    case("dice_softmax_2d_ignore_i64", "dice", "softmax", S2B, dtype="i64", ignore=-1)
-    case("dice_softmax_3d_u16", "dice", "softmax", S3, dtype="u16")
+    case("dice_softmax_1d", "dice", "softmax", X1B, dtype="u8")
+    case("dice_softmax_2d_ignore_i64", "dice", "softmax", X2B, dtype="i64", ignore=-1)
+    case("dice_softmax_3d_u16", "dice", "softmax", X3, dtype="u16")
     case("dice_softmax_2d_nobg_weight_sum_ignore_u8", "dice", "softmax", S2B,
          {"include_background": False, "weight": W4, "reduction": "sum"}, dtype="u8", ignore=255)
     case("dice_softmax_1d_batch_nobg", "dice", "softmax", S1B, {"batch": True, "include_background": False}, dtype="i32")
@@ -1224,11 +1247,11 @@ def build_cases():
     case("iou_softmax_2d_ignore_batch_i64", "iou", "softmax", S2B, {"batch": True}, dtype="i64", ignore=-1)
     case("iou_softmax_3d_nobg_weight_sum", "iou", "softmax", S3, {"include_background": False, "weight": W3, "reduction": "sum"}, dtype="u16")
     case("iou_sigmoid_2d_mask", "iou", "sigmoid", S2S, dtype="u8", mask=True)
-    case("iou_sigmoid_1d_dense_smooth1", "iou", "sigmoid", S1S, {"smooth_nr": 1.0, "smooth_dr": 1.0}, target="dense")
+    case("iou_sigmoid_1d_dense_smooth1", "iou", "sigmoid", S1, {"smooth_nr": 1.0, "smooth_dr": 1.0}, target="dense")
 
     # ---------------- tversky (alpha weighs fp, beta fn)
     T37 = {"alpha": 0.3, "beta": 0.7}
-    case("tversky_softmax_1d_a03_b07", "tversky", "softmax", S1B, T37, dtype="u8")
+    case("tversky_softmax_1d_a03_b07", "tversky", "softmax", X1B, T37, dtype="u8")
     case("tversky_softmax_2d_channel_last_ignore_i64", "tversky", "softmax", S2B, T37, layout="channel_last", dtype="i64", ignore=-1)
     case("tversky_softmax_3d_dense", "tversky", "softmax", S3, {"alpha": 0.7, "beta": 0.3}, target="dense")
     case("tversky_softmax_2d_nobg_weight_sum_batch", "tversky", "softmax", S2S,
@@ -1254,7 +1277,7 @@ def build_cases():
          {"batch": True, "weight": W3, "reduction": "sum"}, dtype="i64", ignore=-1)
 
     # ---------------- generalized dice (MONAI GeneralizedDiceLoss)
-    case("gdice_softmax_1d_square", "gdice", "softmax", S1B, dtype="u8")
+    case("gdice_softmax_1d_square", "gdice", "softmax", X1B, dtype="u8")
     case("gdice_softmax_1d_simple", "gdice", "softmax", S1B, {"w_type": "simple"}, dtype="u8")
     case("gdice_softmax_1d_uniform_batch", "gdice", "softmax", S1B, {"w_type": "uniform", "batch": True}, dtype="u8")
     case("gdice_softmax_2d_square_batch_ignore_i64", "gdice", "softmax", S2B, {"batch": True}, dtype="i64", ignore=-1)
@@ -1287,13 +1310,13 @@ def build_cases():
     case("ss_softmax_2d_absent_weight_sum", "ss", "softmax", S2, {"weight": W4, "reduction": "sum"}, dtype="u8", absent=3)
 
     # ---------------- Matthews correlation
-    case("mcc_softmax_1d", "mcc", "softmax", S1B, dtype="u8")
+    case("mcc_softmax_1d", "mcc", "softmax", X1B, dtype="u8")
     case("mcc_softmax_2d_ignore_batch", "mcc", "softmax", S2B, {"batch": True}, dtype="i64", ignore=-1)
     case("mcc_softmax_3d_nobg_weight_sum", "mcc", "softmax", S3, {"include_background": False, "weight": W3, "reduction": "sum"}, dtype="u16")
     case("mcc_softmax_2d_channel_last_mask", "mcc", "softmax", S2S, layout="channel_last", dtype="u8", mask=True)
 
     # ---------------- dice + cross entropy (MONAI DiceCELoss)
-    case("dice_ce_softmax_1d", "dice_ce", "softmax", S1B, dtype="u8")
+    case("dice_ce_softmax_1d", "dice_ce", "softmax", X1B, dtype="u8")
     case("dice_ce_softmax_2d_ignore_i64", "dice_ce", "softmax", S2B, dtype="i64", ignore=-1)
     case("dice_ce_softmax_2d_nobg_weight", "dice_ce", "softmax", S2B,
          {"include_background": False, "weight": W4, "ce_weight": W4}, dtype="u8")
@@ -1304,7 +1327,7 @@ def build_cases():
     case("dice_ce_softmax_2d_large_ignore_u8", "dice_ce", "softmax", LARGE, dtype="u8", ignore=255, ignore_frac=0.05)
 
     # ---------------- dice + focal (MONAI DiceFocalLoss; focal as an element mean)
-    case("dice_focal_softmax_1d", "dice_focal", "softmax", S1B, dtype="u8")
+    case("dice_focal_softmax_1d", "dice_focal", "softmax", X1B, dtype="u8")
     case("dice_focal_softmax_2d_alist_weight", "dice_focal", "softmax", S2B,
          {"alpha": [0.25, 0.5, 1.0, 0.75], "weight": W4}, dtype="u8")
     case("dice_focal_softmax_3d_nobg_ignore", "dice_focal", "softmax", S3, {"include_background": False}, dtype="i64", ignore=-1)

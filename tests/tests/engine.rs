@@ -491,3 +491,23 @@ fn tiny_probabilities_give_finite_gradients() {
     assert!(CrossEntropy::new().value_grad(&input, &mut grad).is_ok());
     assert!(grad[0].is_finite() && grad[0] < 0.0);
 }
+
+/// Regression (fuzz finding): an unsmoothed Dice at a class whose probability is subnormal
+/// has gradient coefficients beyond f32's range; they saturate instead of becoming NaN.
+#[test]
+fn unsmoothed_dice_of_an_almost_empty_class_has_a_finite_gradient() {
+    let shape = Shape::new(1, 3, &[1]).unwrap();
+    let probs = [2.3326216e-38f32, 0.0, 3.67342e-40];
+    let input = Input::new(&probs, shape, Target::labels(&[0u8]))
+        .unwrap()
+        .with_activation(Activation::Identity);
+    let dice = Dice::new().with_smooth_nr(0.0).with_smooth_dr(0.0);
+    let mut grad = [0.0f32; 3];
+    let v = dice.value_grad(&input, &mut grad).unwrap();
+    assert!(v.is_finite(), "{v}");
+    assert!(grad.iter().all(|g| g.is_finite()), "{grad:?}");
+    assert!(
+        grad[0] < 0.0,
+        "raising the true class's probability lowers the loss"
+    );
+}
