@@ -32,6 +32,7 @@ extern crate self as segloss;
 pub mod compound;
 pub mod engine;
 mod error;
+pub mod fastmath;
 mod input;
 pub mod losses;
 pub mod presets;

@@ -22,6 +22,21 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
     }
     /// Widens to `f64` (exact).
     fn wide(self) -> f64;
+
+    /// `e^x` in a form the compiler vectorises (`f32`: [`crate::fastmath`]; `f64`: `libm`).
+    fn vexp(self) -> Self;
+
+    /// `ln x` in a form the compiler vectorises.
+    fn vln(self) -> Self;
+
+    /// `ln(1 + x)` in a form the compiler vectorises.
+    fn vln_1p(self) -> Self;
+
+    /// `x^y` for `x > 0` as `e^(y ln x)`, vectorisable.
+    #[inline(always)]
+    fn vpow(self, y: Self) -> Self {
+        (y * self.vln()).vexp()
+    }
 }
 
 impl Real for f32 {
@@ -35,6 +50,18 @@ impl Real for f32 {
     fn wide(self) -> f64 {
         f64::from(self)
     }
+    #[inline(always)]
+    fn vexp(self) -> Self {
+        crate::fastmath::exp_f32(self)
+    }
+    #[inline(always)]
+    fn vln(self) -> Self {
+        crate::fastmath::ln_f32(self)
+    }
+    #[inline(always)]
+    fn vln_1p(self) -> Self {
+        crate::fastmath::ln_1p_f32(self)
+    }
 }
 
 impl Real for f64 {
@@ -47,5 +74,17 @@ impl Real for f64 {
     #[inline]
     fn wide(self) -> f64 {
         self
+    }
+    #[inline]
+    fn vexp(self) -> Self {
+        libm::exp(self)
+    }
+    #[inline]
+    fn vln(self) -> Self {
+        libm::log(self)
+    }
+    #[inline]
+    fn vln_1p(self) -> Self {
+        libm::log1p(self)
     }
 }

@@ -325,10 +325,10 @@ impl<T: Real> TileBuf<T> {
             }
             Activation::Sigmoid => {
                 for (((z, s), c), lc) in logp.iter_mut().zip(prob).zip(comp).zip(logc) {
-                    let e = (-z.abs()).exp();
+                    let e = (-z.abs()).vexp();
                     let a = T::one() / (T::one() + e);
                     let b = e * a;
-                    let l = e.ln_1p();
+                    let l = e.vln_1p();
                     let pos = *z >= T::zero();
                     *s = if pos { a } else { b };
                     *c = if pos { b } else { a };
@@ -341,7 +341,7 @@ impl<T: Real> TileBuf<T> {
                 for ((p, s), c) in logp.iter_mut().zip(prob).zip(comp) {
                     *s = *p;
                     *c = T::one() - *p;
-                    *p = p.ln().max(floor);
+                    *p = p.vln().max(floor);
                 }
                 logc.fill(T::zero());
             }
@@ -363,13 +363,13 @@ fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T
     sum.fill(T::zero());
     for (zr, pr) in z.chunks_exact(len).zip(prob.chunks_exact_mut(len)) {
         for (((p, &v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
-            *p = (v - m).exp();
+            *p = (v - m).vexp();
             *s = *s + *p;
         }
     }
     // `mx` becomes the log-sum-exp, `sum` its reciprocal.
     for (m, s) in mx.iter_mut().zip(sum.iter_mut()) {
-        *m = *m + s.ln();
+        *m = *m + s.vln();
         *s = T::one() / *s;
     }
     for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {

@@ -46,7 +46,7 @@ from monai.losses import DiceCELoss, DiceFocalLoss, DiceLoss, GeneralizedDiceLos
 from monai.losses.focal_loss import sigmoid_focal_loss, softmax_focal_loss
 
 torch.set_default_dtype(torch.float64)
-warnings.filterwarnings("ignore", module="monai")  # "single channel prediction ..." etc.
+warnings.filterwarnings("ignore", message=r".*(single channel prediction|scalar `alpha` ignored).*")
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "tests" / "golden" / "region.json"
@@ -895,6 +895,7 @@ def value_grad(fn, c, z0):
 
 
 def assert_close(name, what, v1, g1, v2, g2, tol):
+    CHECKS[what] = CHECKS.get(what, 0) + 1
     assert abs(v1 - v2) <= tol * max(1.0, abs(v2)), (name, what, v1, v2)
     gd = np.abs(g1 - g2).max()
     assert gd <= tol * max(1.0, np.abs(g2).max()), (name, what, gd)
@@ -1038,6 +1039,7 @@ EXTRAS = {
     "nnunet_dice_ce": [extra_nnunet_me],
 }
 LOSS_OF: dict[str, str] = {}
+CHECKS: dict[str, int] = {}  # cross-check -> number of cases it ran on
 GDICE_F32_DIFF: list[float] = []
 
 
@@ -1251,7 +1253,7 @@ def build_cases():
 
     # ---------------- tversky (alpha weighs fp, beta fn)
     T37 = {"alpha": 0.3, "beta": 0.7}
-    case("tversky_softmax_1d_a03_b07", "tversky", "softmax", X1B, T37, dtype="u8")
+    case("tversky_softmax_1d_a03_b07", "tversky", "softmax", S1B, T37, dtype="u8")
     case("tversky_softmax_2d_channel_last_ignore_i64", "tversky", "softmax", S2B, T37, layout="channel_last", dtype="i64", ignore=-1)
     case("tversky_softmax_3d_dense", "tversky", "softmax", S3, {"alpha": 0.7, "beta": 0.3}, target="dense")
     case("tversky_softmax_2d_nobg_weight_sum_batch", "tversky", "softmax", S2S,
@@ -1310,7 +1312,7 @@ def build_cases():
     case("ss_softmax_2d_absent_weight_sum", "ss", "softmax", S2, {"weight": W4, "reduction": "sum"}, dtype="u8", absent=3)
 
     # ---------------- Matthews correlation
-    case("mcc_softmax_1d", "mcc", "softmax", X1B, dtype="u8")
+    case("mcc_softmax_1d", "mcc", "softmax", S1B, dtype="u8")
     case("mcc_softmax_2d_ignore_batch", "mcc", "softmax", S2B, {"batch": True}, dtype="i64", ignore=-1)
     case("mcc_softmax_3d_nobg_weight_sum", "mcc", "softmax", S3, {"include_background": False, "weight": W3, "reduction": "sum"}, dtype="u16")
     case("mcc_softmax_2d_channel_last_mask", "mcc", "softmax", S2S, layout="channel_last", dtype="u8", mask=True)
@@ -1327,7 +1329,7 @@ def build_cases():
     case("dice_ce_softmax_2d_large_ignore_u8", "dice_ce", "softmax", LARGE, dtype="u8", ignore=255, ignore_frac=0.05)
 
     # ---------------- dice + focal (MONAI DiceFocalLoss; focal as an element mean)
-    case("dice_focal_softmax_1d", "dice_focal", "softmax", X1B, dtype="u8")
+    case("dice_focal_softmax_1d", "dice_focal", "softmax", S1B, dtype="u8")
     case("dice_focal_softmax_2d_alist_weight", "dice_focal", "softmax", S2B,
          {"alpha": [0.25, 0.5, 1.0, 0.75], "weight": W4}, dtype="u8")
     case("dice_focal_softmax_3d_nobg_ignore", "dice_focal", "softmax", S3, {"include_background": False}, dtype="i64", ignore=-1)
@@ -1402,6 +1404,7 @@ def reload_and_summarize():
     if GDICE_F32_DIFF:
         print(f"stock MONAI GeneralizedDiceLoss (float32 weights) vs float64: max rel. value diff "
               f"{max(GDICE_F32_DIFF):.2e}", file=sys.stderr)
+    print("cross-checks run: " + ", ".join(f"{k} x{v}" for k, v in CHECKS.items()), file=sys.stderr)
     print(f"{len(data['cases'])} cases, {OUT.stat().st_size} bytes -> {OUT.relative_to(REPO)} "
           f"(torch {data['torch']}, monai {data['monai']})")
 

@@ -40,17 +40,17 @@ impl BalancedBce {
 }
 
 impl Elementwise for BalancedBce {
-    fn row_params<T: Real>(&self, _: usize, _: Activation) -> [T; 3] {
-        [T::of(self.beta), T::zero(), T::zero()]
+    fn row_params<T: Real>(&self, _: usize, _: Activation) -> [T; 4] {
+        [T::of(self.beta), T::zero(), T::zero(), T::zero()]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 3], e: Element<T>) -> (T, T) {
+    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (T, T) {
         let one = T::one();
         let eps = T::of(xent::PROB_EPS);
         let (pos, neg) = (p[0] * e.g, (one - p[0]) * (one - e.g));
         let log_q = match act {
             Activation::Sigmoid => e.lq,
-            _ => e.q.ln().max(T::of(-100.0)),
+            _ => e.q.vln().max(T::of(-100.0)),
         };
         let grad = match act {
             Activation::Sigmoid => neg * e.s - pos * e.q,

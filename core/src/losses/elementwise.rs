@@ -22,11 +22,15 @@ pub(crate) struct Element<T> {
 /// A loss that sums a term per element.
 pub(crate) trait Elementwise {
     /// Per-class constants, computed once per class row.
-    fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 3];
+    fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 4];
     /// The element's loss and its engine gradient (see `Loss::backward`).
-    fn element<T: Real>(&self, act: Activation, params: &[T; 3], e: Element<T>) -> (T, T);
+    fn element<T: Real>(&self, act: Activation, params: &[T; 4], e: Element<T>) -> (T, T);
     /// The reduction.
     fn reduction(&self) -> Reduction;
+    /// The first class with a term (1 when the background is left out).
+    fn first_class(&self) -> usize {
+        0
+    }
 }
 
 /// Calls `f(class, index, loss, grad)` for every valid-weighted element of a tile.
@@ -36,7 +40,8 @@ fn visit<T: Real, L: Elementwise>(
     mut f: impl FnMut(usize, usize, T, T),
 ) {
     let act = tile.activation();
-    for row in tile.rows() {
+    let first = loss.first_class().min(tile.classes().saturating_sub(1));
+    for row in tile.rows().skip(first) {
         let params = loss.row_params::<T>(row.class, act);
         let items = row
             .target
@@ -60,6 +65,7 @@ pub(crate) fn accumulate<T: Real, L: Elementwise>(
 ) {
     visit(loss, tile, |_, _, l, _| stats.loss += l.wide());
     stats.count(tile);
+    stats.classes -= loss.first_class().min(tile.classes().saturating_sub(1));
 }
 
 /// Pass 2 of an elementwise loss.

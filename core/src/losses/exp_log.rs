@@ -47,7 +47,7 @@ fn power_of_log<T: Real>(log_p: T, gamma: T) -> (T, T) {
     if x == T::zero() {
         return (T::zero(), T::zero());
     }
-    (x.powf(gamma), -gamma * x.powf(gamma - T::one()))
+    (x.vpow(gamma), -gamma * x.vpow(gamma - T::one()))
 }
 
 impl<'w> ExpLogCe<'w> {
@@ -80,16 +80,16 @@ impl<'w> ExpLogCe<'w> {
 }
 
 impl Elementwise for ExpLogCe<'_> {
-    fn row_params<T: Real>(&self, class: usize, _: Activation) -> [T; 3] {
+    fn row_params<T: Real>(&self, class: usize, _: Activation) -> [T; 4] {
         let w = self
             .weight
             .and_then(|w| w.get(class).copied())
             .unwrap_or(1.0);
-        [T::of(self.gamma), T::of(w), T::zero()]
+        [T::of(self.gamma), T::of(w), T::zero(), T::zero()]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 3], e: Element<T>) -> (T, T) {
-        let [gamma, w, _] = *p;
+    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (T, T) {
+        let [gamma, w, _, _] = *p;
         let one = T::one();
         let (pos, dpos) = power_of_log(e.ls, gamma);
         let (loss, grad) = match act {

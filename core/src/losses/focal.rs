@@ -40,6 +40,8 @@ pub struct Focal<'a> {
     gamma: f64,
     alpha: Alpha<'a>,
     reduction: Reduction,
+    include_background: bool,
+    weight: Option<&'a [f64]>,
 }
 
 impl Default for Focal<'_> {
@@ -55,6 +57,8 @@ impl<'a> Focal<'a> {
             gamma,
             alpha: Alpha::None,
             reduction: Reduction::Mean,
+            include_background: true,
+            weight: None,
         }
     }
 
@@ -67,6 +71,20 @@ impl<'a> Focal<'a> {
     /// The reduction.
     pub fn with_reduction(mut self, reduction: Reduction) -> Self {
         self.reduction = reduction;
+        self
+    }
+
+    /// Includes class 0's terms (default true; MONAI's `include_background`). Left out, the
+    /// softmax still runs over every class, and `ElementMean` divides by the included
+    /// classes.
+    pub fn with_include_background(mut self, include: bool) -> Self {
+        self.include_background = include;
+        self
+    }
+
+    /// Per-class weights multiplying the class terms (MONAI's `weight`).
+    pub fn with_weight(mut self, weight: &'a [f64]) -> Self {
+        self.weight = Some(weight);
         self
     }
 
@@ -89,7 +107,7 @@ fn pow<T: Real>(x: T, gamma: T) -> T {
     } else if x <= T::zero() {
         T::zero()
     } else {
-        x.powf(gamma)
+        x.vpow(gamma)
     }
 }
 
@@ -104,7 +122,7 @@ fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T)
     let dw_log = if gamma == T::zero() || q <= T::zero() {
         T::zero()
     } else {
-        gamma * q.powf(gamma - T::one()) * ls
+        gamma * q.vpow(gamma - T::one()) * ls
     };
     let loss = -a * w * ls;
     let grad = match act {
@@ -126,17 +144,17 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
     let m = one - (g + g);
     let y = m * z;
     // 1 − σ(y) and ln σ(y), stable for any y.
-    let e = (-y.abs()).exp();
+    let e = (-y.abs()).vexp();
     let sig_c = if y >= T::zero() {
         e / (one + e)
     } else {
         one / (one + e)
     };
-    let ln_sig = -((-y).max(T::zero()) + e.ln_1p());
+    let ln_sig = -((-y).max(T::zero()) + e.vln_1p());
     let w = if gamma == T::zero() {
         one
     } else {
-        (gamma * ln_sig).exp()
+        (gamma * ln_sig).vexp()
     };
     let a = alpha.map_or(one, |a| a * g + (one - a) * (one - g));
     let loss = a * bce * w;
@@ -145,27 +163,38 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
 }
 
 impl Elementwise for Focal<'_> {
-    fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 3] {
+    fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 4] {
         let alpha = self.alpha_of(class, act == Activation::Sigmoid);
+        let weight = self
+            .weight
+            .and_then(|w| w.get(class).copied())
+            .unwrap_or(1.0);
+        let has_alpha = f64::from(u8::from(alpha.is_some()));
         [
             T::of(self.gamma),
             T::of(alpha.unwrap_or(1.0)),
-            T::of(f64::from(u8::from(alpha.is_some()))),
+            T::of(has_alpha),
+            T::of(weight),
         ]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 3], e: Element<T>) -> (T, T) {
-        let [gamma, alpha, has_alpha] = *p;
-        if act == Activation::Sigmoid {
+    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (T, T) {
+        let [gamma, alpha, has_alpha, weight] = *p;
+        let (loss, grad) = if act == Activation::Sigmoid {
             let alpha = (has_alpha > T::zero()).then_some(alpha);
             binary_elem(e.g, e.s, e.ls, e.lq, gamma, alpha)
         } else {
             categorical_elem(act, e.s, e.q, e.ls, gamma, alpha * e.g)
-        }
+        };
+        (weight * loss, weight * grad)
     }
 
     fn reduction(&self) -> Reduction {
         self.reduction
+    }
+
+    fn first_class(&self) -> usize {
+        usize::from(!self.include_background)
     }
 }
 
@@ -175,6 +204,9 @@ elementwise_loss!(Focal<'_>, |focal, input| {
             name: "gamma",
             allowed: "finite and >= 0",
         });
+    }
+    if let Some(w) = focal.weight {
+        check::class_weights(w, input.shape().classes())?;
     }
     match focal.alpha {
         Alpha::None => Ok(()),

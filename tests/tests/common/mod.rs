@@ -2,6 +2,8 @@
 //! type-erased evaluator.
 #![allow(dead_code)]
 
+pub mod golden;
+
 use segloss::losses::{
     Alpha, Asym, BalancedBce, ClassWeights, Combo, CrossEntropy, Dice, DiceCe, DiceFocal, DiceTopK,
     Dpce, Ell, ExpLogCe, ExpLogDice, Focal, FocalTversky, FocalTverskyMean, GeneralizedDice,

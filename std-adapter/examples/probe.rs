@@ -1,0 +1,34 @@
+use segloss::losses::{CrossEntropy, DiceCe, Focal};
+use segloss::{engine, Input, Loss, Shape, Target};
+use std::time::Instant;
+
+fn time<L: Loss<f32>>(name: &str, loss: &L, input: &Input<'_, f32>, grad: &mut [f32]) {
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let v = engine::forward_backward(loss, input, &mut [], grad).unwrap();
+        best = best.min(t.elapsed().as_secs_f64());
+        std::hint::black_box(v);
+    }
+    println!("{name}: {:.2} ms", best * 1e3);
+}
+
+fn main() {
+    let shape = Shape::new(2, 4, &[96, 96, 96]).unwrap();
+    let mut x = 1u32;
+    let pred: Vec<f32> = (0..shape.elements())
+        .map(|_| {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            (x >> 8) as f32 / 16777216.0 * 4.0 - 2.0
+        })
+        .collect();
+    let labels: Vec<u8> = (0..shape.pixels()).map(|i| (i % 4) as u8).collect();
+    let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+    let mut grad = vec![0.0f32; pred.len()];
+    time("dice_ce", &DiceCe::new(), &input, &mut grad);
+    time("ce", &CrossEntropy::new(), &input, &mut grad);
+    time("focal", &Focal::new(2.0), &input, &mut grad);
+    let t = Instant::now();
+    let s: f32 = pred.iter().sum();
+    println!("sum read: {:.2} ms {s}", t.elapsed().as_secs_f64() * 1e3);
+}
