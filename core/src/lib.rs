@@ -27,6 +27,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod edt;
 pub mod engine;
 mod error;
 mod input;

@@ -24,6 +24,7 @@ pub(crate) struct TileBuf<T> {
     classes: usize,
     first_pixel: usize,
     sample: usize,
+    per_sample: usize,
     activation: Activation,
     dense: bool,
 }
@@ -74,6 +75,12 @@ impl<'t, T: Real> Tile<'t, T> {
     /// Index of the tile's first pixel in the batch's `(B, spatial…)` pixel order.
     pub fn first_pixel(&self) -> usize {
         self.buf.first_pixel
+    }
+
+    /// Pixels in one sample: the tile's first pixel within its sample is
+    /// `first_pixel() − sample() · pixels_per_sample()`.
+    pub fn pixels_per_sample(&self) -> usize {
+        self.buf.per_sample
     }
 
     /// The activation that produced the probabilities.
@@ -147,6 +154,7 @@ impl<T: Real> TileBuf<T> {
             classes: 0,
             first_pixel: 0,
             sample: 0,
+            per_sample: 0,
             activation: Activation::Softmax,
             dense: false,
         }
@@ -172,6 +180,7 @@ impl<T: Real> TileBuf<T> {
         self.classes = classes;
         self.first_pixel = first_pixel;
         self.sample = sample;
+        self.per_sample = per_sample;
         self.activation = input.activation;
         self.dense = input.target.is_dense();
         let used = len * classes;
