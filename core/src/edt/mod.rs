@@ -33,6 +33,8 @@ mod line;
 mod separable;
 mod signed;
 
+pub(crate) use signed::{field, label_at, signed_map, two_sided_raw};
+
 pub use signed::{signed_maps, two_sided, SignedMaps};
 
 use crate::{Error, Real};
