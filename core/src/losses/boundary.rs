@@ -106,7 +106,8 @@ impl<'m, T: Real> Boundary<'m, T> {
         (first, classes - first)
     }
 
-    /// The map buffer, its first class and its class count.
+    /// The map buffer, the class of its first map and its maps per sample (all classes for
+    /// precomputed maps, the covered ones for computed maps).
     fn source<'w>(&'w self, ws: &'w [T], classes: usize) -> (&'w [T], usize, usize) {
         match self.maps {
             Some(m) => (m, 0, classes),
@@ -207,7 +208,8 @@ impl<T: Real> Loss<T> for Boundary<'_, T> {
 
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut BoundaryStats, ws: &mut [T]) {
         let (maps, first, covered) = self.source(ws, tile.classes());
-        for row in tile.rows() {
+        let lowest = self.covered(tile.classes()).0;
+        for row in tile.rows().filter(|r| r.class >= lowest) {
             if let Some(phi) = tile_part(maps, tile, row.class, first, covered) {
                 let terms = row.prob.iter().zip(phi).zip(tile.valid());
                 stats.sum += terms.map(|((&s, &p), &v)| (s * p * v).wide()).sum::<f64>();
@@ -238,9 +240,13 @@ impl<T: Real> Loss<T> for Boundary<'_, T> {
 
     fn backward_with(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T], ws: &[T]) {
         let (maps, first, covered) = self.source(ws, tile.classes());
+        let lowest = self.covered(tile.classes()).0;
         let act = tile.activation();
         let scale = T::of(*scale);
         for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
+            if row.class < lowest {
+                continue;
+            }
             if let Some(phi) = tile_part(maps, tile, row.class, first, covered) {
                 let items = out.iter_mut().zip(row.prob).zip(row.comp).zip(phi);
                 for ((((o, &s), &q), &p), &v) in items.zip(tile.valid()) {
