@@ -11,23 +11,32 @@ use crate::Real;
 /// writes `w · d²`, where `d` counts the steps to the nearest zero voxel of the row, or `+∞`
 /// when the row has none. Returns true when the row holds a zero voxel.
 pub(crate) fn row_one_sided<T: Real>(row: &mut [T], w: T) -> bool {
+    // Integer step counters keep the scans' loop-carried chains short; `NONE` stands for
+    // "no zero voxel yet" and saturates.
+    const NONE: u32 = u32::MAX;
     let zero = T::zero();
-    let one = T::one();
-    // Forward: steps since the last zero voxel (`+∞` before the first one).
-    let mut d = T::infinity();
+    let steps = |d: u32| {
+        if d == NONE {
+            T::infinity()
+        } else {
+            T::of(f64::from(d))
+        }
+    };
+    // Forward: steps since the last zero voxel.
+    let mut d = NONE;
     for x in row.iter_mut() {
-        d = if *x == zero { zero } else { d + one };
-        *x = d;
+        d = if *x == zero { 0 } else { d.saturating_add(1) };
+        *x = steps(d);
     }
-    if d == T::infinity() {
+    if d == NONE {
         // no zero voxel: the row is all `+∞` already
         return false;
     }
     // Backward: the nearer of the two sides, squared and scaled.
-    let mut e = T::infinity();
+    let mut e = NONE;
     for x in row.iter_mut().rev() {
-        e = if *x == zero { zero } else { e + one };
-        let m = if e < *x { e } else { *x };
+        e = if *x == zero { 0 } else { e.saturating_add(1) };
+        let m = steps(e).min(*x);
         *x = w * m * m;
     }
     true

@@ -70,7 +70,8 @@ pub(crate) fn first_pass<T: Real>(
 /// Runs the lower-envelope passes over every axis but the contiguous one, last axis first.
 ///
 /// `finish` is applied to every value as the final pass writes it back (for instance the
-/// square root); with a single spatial axis it is applied in a pass of its own.
+/// square root); with a single spatial axis it is applied in a pass of its own. It must map
+/// 0 to 0: chunks of lines holding only zeros are not written back.
 pub(crate) fn other_passes<T: Real>(
     grid: &Grid,
     out: &mut [T],
@@ -121,41 +122,58 @@ fn axis_pass<T: Real>(
         while c0 < stride {
             let width = BLOCK_LINES.min(stride - c0);
             let lines = lines.get_mut(..width * n).unwrap_or(&mut []);
-            // Gather: row r of the block's column chunk becomes element r of each line.
+            // Gather: row r of the block's column chunk becomes element r of each line, and
+            // each line notes whether it holds positive and negative values.
+            let mut pos = [false; BLOCK_LINES];
+            let mut neg = [false; BLOCK_LINES];
             for (r, row) in block.chunks_exact(stride).enumerate() {
                 let seg = row.get(c0..c0 + width).unwrap_or(&[]);
-                for (line, &x) in lines.chunks_exact_mut(n).zip(seg) {
+                let flags = pos.iter_mut().zip(neg.iter_mut());
+                for ((line, &x), (p, q)) in lines.chunks_exact_mut(n).zip(seg).zip(flags) {
                     if let Some(t) = line.get_mut(r) {
                         *t = x;
                     }
+                    *p |= x > T::zero();
+                    *q |= x < T::zero();
                 }
             }
-            for line in lines.chunks_exact_mut(n) {
+            // A line of zeros (sites only, all at distance 0) stays as it is, and so does a
+            // chunk of such lines.
+            if !pos.iter().chain(neg.iter()).any(|&f| f) {
+                c0 += width;
+                continue;
+            }
+            for ((line, &p), &q) in lines.chunks_exact_mut(n).zip(&pos).zip(&neg) {
                 match sides {
-                    Sides::One => env.run(line, w, |x| x, |x, d| *x = d),
+                    Sides::One if p => env.run(line, w, |x| x, |x, d| *x = d),
+                    Sides::One => {}
                     Sides::Two => {
                         // Foreground voxels: the background voxels are the sites (value 0).
-                        env.run(
-                            line,
-                            w,
-                            |x| if x > T::zero() { x } else { T::zero() },
-                            |x, d| {
-                                if *x > T::zero() {
-                                    *x = d
-                                }
-                            },
-                        );
+                        if p {
+                            env.run(
+                                line,
+                                w,
+                                |x| if x > T::zero() { x } else { T::zero() },
+                                |x, d| {
+                                    if *x > T::zero() {
+                                        *x = d
+                                    }
+                                },
+                            );
+                        }
                         // Background voxels: the foreground voxels are the sites.
-                        env.run(
-                            line,
-                            w,
-                            |x| if x < T::zero() { -x } else { T::zero() },
-                            |x, d| {
-                                if *x < T::zero() {
-                                    *x = -d
-                                }
-                            },
-                        );
+                        if q {
+                            env.run(
+                                line,
+                                w,
+                                |x| if x < T::zero() { -x } else { T::zero() },
+                                |x, d| {
+                                    if *x < T::zero() {
+                                        *x = -d
+                                    }
+                                },
+                            );
+                        }
                     }
                 }
             }
