@@ -12,7 +12,7 @@ use crate::Real;
 /// when the row has none. Returns true when the row holds a zero voxel.
 pub(crate) fn row_one_sided<T: Real>(row: &mut [T], w: T) -> bool {
     // Integer step counters keep the scans' loop-carried chains short; `NONE` stands for
-    // "no zero voxel yet" and saturates.
+    // "no zero voxel yet" (rows longer than 2³² voxels would see far distances as `+∞`).
     const NONE: u32 = u32::MAX;
     let zero = T::zero();
     let steps = |d: u32| {
@@ -96,7 +96,7 @@ pub(crate) struct Envelope<'s, T> {
 impl<'s, T: Real> Envelope<'s, T> {
     /// Elements of scratch for lines of up to `n` voxels.
     pub(crate) const fn len(n: usize) -> usize {
-        3 * n
+        n.saturating_mul(3)
     }
 
     /// Splits `scratch` (at least [`Envelope::len`] elements) into the three stacks.

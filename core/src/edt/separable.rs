@@ -15,7 +15,9 @@ pub(crate) fn workspace_len(grid: &Grid) -> usize {
     let longest = dims
         .split_last()
         .map_or(0, |(_, rest)| rest.iter().copied().max().unwrap_or(0));
-    BLOCK_LINES * longest + Envelope::<f32>::len(longest)
+    BLOCK_LINES
+        .saturating_mul(longest)
+        .saturating_add(Envelope::<f32>::len(longest))
 }
 
 /// Which transform the passes compute.

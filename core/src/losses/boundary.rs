@@ -173,7 +173,8 @@ impl<T: Real> Loss<T> for Boundary<'_, T> {
             Some(_) => 0,
             None => {
                 let grid = self.spacing.grid(input.shape());
-                self.maps_len(input) + grid.map_or(0, |g| g.workspace_len())
+                let scratch = grid.map_or(0, |g| g.workspace_len());
+                self.maps_len(input).saturating_add(scratch)
             }
         }
     }

@@ -148,7 +148,9 @@ impl<T: Real> Loss<T> for Hausdorff {
     fn workspace_len(&self, input: &Input<'_, T>) -> usize {
         let shape = input.shape();
         let grid = self.spacing.grid(shape).map_or(0, |g| g.workspace_len());
-        self.maps_len(input) + shape.pixels_per_sample() + grid
+        self.maps_len(input)
+            .saturating_add(shape.pixels_per_sample())
+            .saturating_add(grid)
     }
 
     fn gradient_workspace_len(&self, input: &Input<'_, T>) -> usize {
