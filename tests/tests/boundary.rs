@@ -505,3 +505,46 @@ fn dpce_with_its_penalty_map() {
     let v = Dpce::new(&d).value_grad(&input, Some(&mut g));
     assert!(v.is_finite() && v > 0.0);
 }
+
+/// A dense one-hot target gives what its labels give, in both layouts (the maps threshold
+/// the dense target at 0.5).
+#[test]
+fn dense_targets_equal_labels() {
+    let case = make_case("dense", 16, 2, 3, &[5, 4, 3], Activation::Softmax);
+    let s = case.shape;
+    let labels: Vec<i64> = case.labels.iter().map(|&l| l.max(0)).collect();
+    for layout in [Layout::ChannelFirst, Layout::ChannelLast] {
+        let stored = if layout == Layout::ChannelLast {
+            channel_last(&case).pred
+        } else {
+            case.pred.clone()
+        };
+        let mut dense = vec![0.0; s.elements()];
+        for b in 0..s.batch() {
+            for k in 0..s.pixels_per_sample() {
+                let l = labels[b * s.pixels_per_sample() + k] as usize;
+                dense[at(s, layout, b, l, k)] = 1.0;
+            }
+        }
+        let by_labels = Input::new(&stored, s, Target::labels(&labels[..]))
+            .unwrap()
+            .with_layout(layout);
+        let by_map = Input::new(&stored, s, Target::dense(&dense))
+            .unwrap()
+            .with_layout(layout);
+        for (name, loss) in losses() {
+            let mut g1 = vec![0.0; stored.len()];
+            let mut g2 = vec![0.0; stored.len()];
+            let v1 = loss.value_grad(&by_labels, Some(&mut g1));
+            let v2 = loss.value_grad(&by_map, Some(&mut g2));
+            assert!(
+                (v1 - v2).abs() <= 1e-12 * v1.abs().max(1.0),
+                "{name} {layout:?}"
+            );
+            assert!(
+                g1.iter().zip(&g2).all(|(a, b)| (a - b).abs() < 1e-14),
+                "{name}"
+            );
+        }
+    }
+}
