@@ -167,11 +167,13 @@ impl<T: Real> Loss<T> for Hausdorff {
         let (temp, scratch) = rest.split_at_mut(n.min(rest.len()));
         // The activated prediction of the covered classes into the map slots.
         engine::scan(input, |tile| {
-            let k0 = tile.first_pixel() - tile.sample() * n;
+            let k0 = tile.first_pixel().saturating_sub(tile.sample() * n);
             for row in tile.rows().filter(|r| r.class >= first) {
                 let (start, _) = slot(tile.sample(), row.class, first, covered, n);
                 if let Some(dst) = maps.get_mut(start + k0..start + k0 + tile.len()) {
-                    dst.copy_from_slice(row.prob);
+                    for (d, &p) in dst.iter_mut().zip(row.prob) {
+                        *d = p;
+                    }
                 }
             }
         })?;
