@@ -64,6 +64,27 @@ pub trait Loss<T: Real> {
     /// The quantity depends on the activation: `s · ∂L/∂s` under softmax, `∂L/∂z` under a
     /// sigmoid, `∂L/∂p` without activation.
     fn backward(&self, coef: &Self::Coef, tile: &Tile<'_, T>, grad: &mut [T]);
+
+    /// Elements at the start of the workspace that pass 2 reads (maps that
+    /// [`Loss::prepare`] wrote there); most losses read none.
+    fn gradient_workspace_len(&self, shape: &Shape) -> usize {
+        let _ = shape;
+        0
+    }
+
+    /// Pass 2 with the workspace as [`Loss::prepare`] and pass 1 left it. The engine calls
+    /// this; the default calls [`Loss::backward`]. Losses whose gradient reads maps from the
+    /// workspace (the boundary-based ones) override it.
+    fn backward_with(
+        &self,
+        coef: &Self::Coef,
+        tile: &Tile<'_, T>,
+        grad: &mut [T],
+        workspace: &[T],
+    ) {
+        let _ = workspace;
+        self.backward(coef, tile, grad);
+    }
 }
 
 /// Checks the loss against the batch and the workspace length.
@@ -168,17 +189,40 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
 /// Pass 2 over `input`: writes `∂L/∂prediction` for `coef` into `grad`.
 ///
 /// Validates the whole batch before the first write, so an error leaves `grad` untouched.
+/// Losses that read maps from the workspace in pass 2 ([`Loss::gradient_workspace_len`],
+/// the boundary-based losses) need [`backward_with`] instead; here they return
+/// [`Error::Workspace`].
 pub fn backward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
     coef: &L::Coef,
     grad: &mut [T],
 ) -> Result<(), Error> {
+    backward_with(loss, input, coef, &[], grad)
+}
+
+/// Pass 2 over `input` with the workspace that [`accumulate`] filled for this batch.
+///
+/// Validates the whole batch before the first write, so an error leaves `grad` untouched.
+pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    workspace: &[T],
+    grad: &mut [T],
+) -> Result<(), Error> {
     check_grad(input, grad)?;
     loss.check(input)?;
+    let needed = loss.gradient_workspace_len(&input.shape);
+    if workspace.len() < needed {
+        return Err(Error::Workspace {
+            needed,
+            got: workspace.len(),
+        });
+    }
     let mut buf = TileBuf::new();
     walk(input, &mut buf, |_| Ok(()))?;
-    write_pass(loss, input, coef, grad, &mut buf)
+    write_pass(loss, input, coef, grad, workspace, &mut buf)
 }
 
 fn check_grad<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
@@ -198,6 +242,7 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized>(
     input: &Input<'_, T>,
     coef: &L::Coef,
     grad: &mut [T],
+    workspace: &[T],
     buf: &mut TileBuf<T>,
 ) -> Result<(), Error> {
     let mut u = [T::zero(); TILE_ELEMENTS];
@@ -208,7 +253,7 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized>(
         let used = tile.view().len() * tile.view().classes();
         if let Some(part) = u.get_mut(..used) {
             part.fill(T::zero());
-            loss.backward(coef, &tile.view(), part);
+            loss.backward_with(coef, &tile.view(), part, workspace);
         }
         tile.write_gradient(input, sample, start, &mut u, grad)
     })
@@ -249,6 +294,6 @@ pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     accumulate(loss, input, &mut stats, workspace)?;
     let done = loss.finalize(&stats, workspace);
     let mut buf = TileBuf::new();
-    write_pass(loss, input, &done.coef, grad, &mut buf)?;
+    write_pass(loss, input, &done.coef, grad, workspace, &mut buf)?;
     Ok(done.value)
 }

@@ -100,6 +100,18 @@ pub enum Error {
         /// Elements given.
         got: usize,
     },
+    /// A voxel spacing that is not finite or not positive.
+    Spacing {
+        /// The axis of the spacing.
+        axis: usize,
+    },
+    /// A spacing list whose length is not the number of spatial axes.
+    SpacingCount {
+        /// Spatial axes.
+        expected: usize,
+        /// Spacings given.
+        got: usize,
+    },
 }
 
 /// Names the caller buffer an [`Error`] speaks of.
@@ -190,6 +202,12 @@ impl fmt::Display for Error {
             ),
             Error::Workspace { needed, got } => {
                 write!(f, "workspace has {got} elements; this loss needs {needed}")
+            }
+            Error::Spacing { axis } => {
+                write!(f, "spacing of axis {axis} is not finite and positive")
+            }
+            Error::SpacingCount { expected, got } => {
+                write!(f, "{got} spacings given for {expected} spatial axes")
             }
         }
     }

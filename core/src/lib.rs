@@ -4,7 +4,8 @@
 //! (softmax, sigmoid, or none) and accumulates additive [`Stats`]; [`Loss::finalize`] turns
 //! them into the value and the gradient's coefficients; pass 2 writes `∂L/∂prediction` once
 //! per element into the caller's buffer. See [`engine`] for the phases and `docs/design.md`
-//! in the repository for the conventions.
+//! in the repository for the conventions. [`edt`] holds the exact distance transforms and
+//! distance maps of the boundary-based losses (`docs/edt.md`).
 //!
 //! ```
 //! use segloss::{engine, losses::Focal, Input, Shape, Target};
@@ -30,6 +31,7 @@
 extern crate self as segloss;
 
 pub mod compound;
+pub mod edt;
 pub mod engine;
 mod error;
 pub mod fastmath;

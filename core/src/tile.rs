@@ -84,6 +84,22 @@ impl<'t, T: Real> Tile<'t, T> {
         self.buf.first_pixel
     }
 
+    /// Pixels in one sample.
+    pub fn pixels_per_sample(&self) -> usize {
+        self.buf.shape.pixels_per_sample()
+    }
+
+    /// The index of the tile's sample within the input being walked (0 for the first
+    /// sample of a view), for indexing the input's own per-sample buffers.
+    pub fn input_sample(&self) -> usize {
+        self.buf.first_pixel / self.pixels_per_sample().max(1)
+    }
+
+    /// The index of the tile's first pixel within its sample.
+    pub fn pixel_in_sample(&self) -> usize {
+        self.buf.first_pixel % self.pixels_per_sample().max(1)
+    }
+
     /// The activation that produced the probabilities.
     pub fn activation(&self) -> Activation {
         self.buf.activation

@@ -181,8 +181,37 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 #( ::segloss::Loss::<#real>::scale(&self.#access, &mut coef.#idx, factor); )*
             }
 
+            fn gradient_workspace_len(&self, shape: &::segloss::Shape) -> usize {
+                let mut __offset = 0usize;
+                let mut __needed = 0usize;
+                #(
+                    let __own = ::segloss::Loss::<#real>::gradient_workspace_len(&self.#access, shape);
+                    if __own > 0 {
+                        __needed = __offset + __own;
+                    }
+                    __offset += ::segloss::Loss::<#real>::workspace_len(&self.#access, shape);
+                )*
+                __needed
+            }
+
             fn backward(&self, coef: &Self::Coef, tile: &::segloss::Tile<'_, #real>, grad: &mut [#real]) {
                 #( ::segloss::Loss::<#real>::backward(&self.#access, &coef.#idx, tile, grad); )*
+            }
+
+            fn backward_with(
+                &self,
+                coef: &Self::Coef,
+                tile: &::segloss::Tile<'_, #real>,
+                grad: &mut [#real],
+                workspace: &[#real],
+            ) {
+                let mut __rest: &[#real] = workspace;
+                #(
+                    let __len = ::segloss::Loss::<#real>::workspace_len(&self.#access, &tile.shape()).min(__rest.len());
+                    let (__mine, __tail) = __rest.split_at(__len);
+                    __rest = __tail;
+                    ::segloss::Loss::<#real>::backward_with(&self.#access, &coef.#idx, tile, grad, __mine);
+                )*
             }
         }
     })

@@ -7,7 +7,8 @@ use crate::{Error, Finalized, Input, Loss, Real, Tile};
 /// Cross entropy weighted per pixel by `1 + D_i`:
 /// `L = −(1/N) Σ_i (1 + D_i) Σ_c g_ic ln s_ic` (binary form under a sigmoid).
 ///
-/// `D` is a non-negative distance penalty map of shape `(B, spatial…)` given by the caller.
+/// `D` is a non-negative distance penalty map of shape `(B, spatial…)` given by the caller;
+/// [`DpcePenalty`](super::DpcePenalty) computes the paper code's map from labels.
 ///
 /// ```
 /// use segloss::{engine, losses::Dpce, Input, Shape, Target};

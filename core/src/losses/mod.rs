@@ -1,37 +1,49 @@
 //! The losses of the paper, each a [`Loss`](crate::Loss) with value and gradient.
 //!
 //! Distribution-based: [`CrossEntropy`], [`WeightedCrossEntropy`], [`TopK`],
-//! [`TopKThreshold`], [`Focal`], [`Dpce`], [`BalancedBce`] (Combo's), [`ExpLogCe`] (ELL's).
+//! [`TopKThreshold`], [`Focal`], [`Dpce`] (its penalty map: [`dpce_penalty`]),
+//! [`BalancedBce`] (Combo's), [`ExpLogCe`] (ELL's).
 //! Region-based (declared with [`region_loss!`](crate::region_loss)): [`Dice`], [`Iou`],
 //! [`Tversky`], [`FocalTversky`], [`FocalTverskyMean`], [`Asym`], [`GeneralizedDice`],
 //! [`PenaltyGeneralizedDice`], [`SensitivitySpecificity`], [`Mcc`], [`ExpLogDice`] (ELL's).
+//! Boundary-based: [`Boundary`], [`Hausdorff`]; the weight schedules of their compounds
+//! with Dice: [`Schedule`].
 //! Compound (fused with `#[derive(Loss)]`): [`DiceCe`], [`DiceFocal`], [`DiceTopK`], [`Combo`],
 //! [`Ell`].
 
 mod bce;
+mod boundary;
 mod ce;
 mod check;
 mod compounds;
+mod distmap;
 mod dpce;
+mod dpce_map;
 pub(crate) mod elementwise;
 mod exp_log;
 mod focal;
+mod hausdorff;
 mod overlap;
+mod schedule;
 mod topk;
 mod wce;
 mod xent;
 
 pub use bce::BalancedBce;
+pub use boundary::{Boundary, BoundaryStats};
 pub use ce::CrossEntropy;
 pub(crate) use check::class_weights as check_class_weights;
 pub use compounds::{Combo, DiceCe, DiceFocal, DiceTopK, Ell};
 pub use dpce::Dpce;
+pub use dpce_map::{dpce_penalty, DpcePenalty};
 pub use exp_log::{ExpLogCe, ExpLogDice};
 pub use focal::{Alpha, Focal};
+pub use hausdorff::{Hausdorff, HausdorffStats};
 pub use overlap::{
     Asym, Dice, FocalTversky, FocalTverskyMean, GeneralizedDice, GeneralizedDiceWType, Iou, Mcc,
     PenaltyGeneralizedDice, PenaltyGeneralizedDiceWType, SensitivitySpecificity, Tversky,
 };
+pub use schedule::{Schedule, Weights};
 pub use topk::{TopK, TopKThreshold};
 pub use wce::{ClassWeights, WeightedCrossEntropy};
 

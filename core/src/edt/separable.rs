@@ -1,0 +1,194 @@
+//! The separable N-D driver: the contiguous axis first (two scans per row), then every other
+//! axis through a lower envelope per line, on blocks of lines transposed into a contiguous
+//! buffer of the workspace.
+
+use super::line::{row_one_sided, row_two_sided, Envelope};
+use super::Grid;
+use crate::Real;
+
+/// Lines transposed together: one block's column chunk (16 `f32` are one cache line).
+pub(crate) const BLOCK_LINES: usize = 16;
+
+/// Elements of workspace the passes need on `grid`.
+pub(crate) fn workspace_len(grid: &Grid) -> usize {
+    let dims = grid.dims();
+    let longest = dims
+        .split_last()
+        .map_or(0, |(_, rest)| rest.iter().copied().max().unwrap_or(0));
+    BLOCK_LINES
+        .saturating_mul(longest)
+        .saturating_add(Envelope::<f32>::len(longest))
+}
+
+/// Which transform the passes compute.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sides {
+    /// Squared distance of every nonzero voxel to the nearest zero voxel.
+    One,
+    /// Squared distance of every voxel to the nearest voxel of the other side, signed by side.
+    Two,
+}
+
+/// What the first pass saw.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Seen {
+    /// A zero voxel (one-sided) or a foreground voxel (two-sided).
+    pub(crate) first: bool,
+    /// A background voxel (two-sided only).
+    pub(crate) second: bool,
+}
+
+/// Runs the first pass over `out`, whose rows `fill` has to load with markers first.
+///
+/// `fill(offset, row)` writes the markers of the row starting at flat index `offset`:
+/// one-sided, `0` for a zero voxel and `1` otherwise; two-sided, a positive value for a
+/// foreground voxel and `0` or less for a background one.
+pub(crate) fn first_pass<T: Real>(
+    grid: &Grid,
+    out: &mut [T],
+    sides: Sides,
+    mut fill: impl FnMut(usize, &mut [T]),
+) -> Seen {
+    let dims = grid.dims();
+    let spacing = grid.spacing();
+    let n = dims.last().copied().unwrap_or(1).max(1);
+    let s = spacing.last().copied().unwrap_or(1.0);
+    let w = T::of(s * s);
+    let mut seen = Seen::default();
+    for (r, row) in out.chunks_exact_mut(n).enumerate() {
+        fill(r * n, row);
+        match sides {
+            Sides::One => seen.first |= row_one_sided(row, w),
+            Sides::Two => {
+                let (fg, bg) = row_two_sided(row, w);
+                seen.first |= fg;
+                seen.second |= bg;
+            }
+        }
+    }
+    seen
+}
+
+/// Runs the lower-envelope passes over every axis but the contiguous one, last axis first.
+///
+/// `finish` is applied to every value as the final pass writes it back (for instance the
+/// square root); with a single spatial axis it is applied in a pass of its own. It must map
+/// 0 to 0: chunks of lines holding only zeros are not written back.
+pub(crate) fn other_passes<T: Real>(
+    grid: &Grid,
+    out: &mut [T],
+    ws: &mut [T],
+    sides: Sides,
+    finish: impl Fn(T) -> T,
+) {
+    let dims = grid.dims();
+    let spacing = grid.spacing();
+    let rank = dims.len();
+    if rank < 2 {
+        out.iter_mut().for_each(|x| *x = finish(*x));
+        return;
+    }
+    let mut stride = dims.last().copied().unwrap_or(1);
+    for axis in (0..rank - 1).rev() {
+        let n = dims.get(axis).copied().unwrap_or(1);
+        let s = spacing.get(axis).copied().unwrap_or(1.0);
+        let last = axis == 0;
+        axis_pass(out, ws, n, stride, T::of(s * s), sides, |x| {
+            if last {
+                finish(x)
+            } else {
+                x
+            }
+        });
+        stride *= n;
+    }
+}
+
+/// One pass along an axis of `n` voxels whose neighbours lie `stride` elements apart.
+#[inline(never)]
+fn axis_pass<T: Real>(
+    out: &mut [T],
+    ws: &mut [T],
+    n: usize,
+    stride: usize,
+    w: T,
+    sides: Sides,
+    finish: impl Fn(T) -> T,
+) {
+    let (lines, scratch) = ws.split_at_mut((BLOCK_LINES * n).min(ws.len()));
+    let Some(mut env) = Envelope::new(scratch, n) else {
+        return;
+    };
+    for block in out.chunks_exact_mut(n * stride) {
+        let mut c0 = 0;
+        while c0 < stride {
+            let width = BLOCK_LINES.min(stride - c0);
+            let lines = lines.get_mut(..width * n).unwrap_or(&mut []);
+            // Gather: row r of the block's column chunk becomes element r of each line, and
+            // each line notes whether it holds positive and negative values.
+            let mut pos = [false; BLOCK_LINES];
+            let mut neg = [false; BLOCK_LINES];
+            for (r, row) in block.chunks_exact(stride).enumerate() {
+                let seg = row.get(c0..c0 + width).unwrap_or(&[]);
+                let flags = pos.iter_mut().zip(neg.iter_mut());
+                for ((line, &x), (p, q)) in lines.chunks_exact_mut(n).zip(seg).zip(flags) {
+                    if let Some(t) = line.get_mut(r) {
+                        *t = x;
+                    }
+                    *p |= x > T::zero();
+                    *q |= x < T::zero();
+                }
+            }
+            // A line of zeros (sites only, all at distance 0) stays as it is, and so does a
+            // chunk of such lines.
+            if !pos.iter().chain(neg.iter()).any(|&f| f) {
+                c0 += width;
+                continue;
+            }
+            for ((line, &p), &q) in lines.chunks_exact_mut(n).zip(&pos).zip(&neg) {
+                match sides {
+                    Sides::One if p => env.run(line, w, |x| x, |x, d| *x = d),
+                    Sides::One => {}
+                    Sides::Two => {
+                        // Foreground voxels: the background voxels are the sites (value 0).
+                        if p {
+                            env.run(
+                                line,
+                                w,
+                                |x| if x > T::zero() { x } else { T::zero() },
+                                |x, d| {
+                                    if *x > T::zero() {
+                                        *x = d
+                                    }
+                                },
+                            );
+                        }
+                        // Background voxels: the foreground voxels are the sites.
+                        if q {
+                            env.run(
+                                line,
+                                w,
+                                |x| if x < T::zero() { -x } else { T::zero() },
+                                |x, d| {
+                                    if *x < T::zero() {
+                                        *x = -d
+                                    }
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            // Scatter back.
+            for (r, row) in block.chunks_exact_mut(stride).enumerate() {
+                let seg = row.get_mut(c0..c0 + width).unwrap_or(&mut []);
+                for (line, x) in lines.chunks_exact(n).zip(seg) {
+                    if let Some(&t) = line.get(r) {
+                        *x = finish(t);
+                    }
+                }
+            }
+            c0 += width;
+        }
+    }
+}
