@@ -217,7 +217,7 @@ fn losses() -> Vec<(&'static str, Box<dyn Eval>)> {
         ("boundary", Box::new(Boundary::<f64>::new())),
         (
             "boundary bg",
-            Box::new(Boundary::<f64>::new().include_background(true)),
+            Box::new(Boundary::<f64>::new().with_include_background(true)),
         ),
         (
             "boundary sum",
@@ -226,7 +226,11 @@ fn losses() -> Vec<(&'static str, Box<dyn Eval>)> {
         ("hd", Box::new(Hausdorff::new())),
         (
             "hd log bg",
-            Box::new(Hausdorff::new().log(true).include_background(true)),
+            Box::new(
+                Hausdorff::new()
+                    .with_log(true)
+                    .with_include_background(true),
+            ),
         ),
         ("hd alpha 1", Box::new(Hausdorff::new().with_alpha(1.0))),
         (
@@ -315,8 +319,10 @@ fn precomputed_maps_equal_computed_ones() {
             m
         };
         for bg in [false, true] {
-            let computed = Boundary::new().with_spacing(&sp).include_background(bg);
-            let given = Boundary::with_maps(&classes).include_background(bg);
+            let computed = Boundary::new()
+                .with_spacing(&sp)
+                .with_include_background(bg);
+            let given = Boundary::with_maps(&classes).with_include_background(bg);
             let mut g1 = vec![0.0; case.pred.len()];
             let mut g2 = vec![0.0; case.pred.len()];
             let v1 = computed.value_grad(&input, Some(&mut g1));
@@ -397,7 +403,7 @@ fn phases_split_over_samples_give_the_batch_result() {
     }
     check(&Boundary::new(), &input);
     check(&Hausdorff::new(), &input);
-    check(&Hausdorff::new().log(true), &input);
+    check(&Hausdorff::new().with_log(true), &input);
 }
 
 #[test]

@@ -142,16 +142,16 @@ fn run_loss<T: Real>(c: &Value) -> (f64, Vec<T>) {
             } else {
                 Boundary::with_maps(&maps)
             }
-            .include_background(include_bg);
+            .with_include_background(include_bg);
             let mut ws = vec![T::zero(); loss.workspace_len(&input.shape())];
             engine::forward_backward(&loss, &input, &mut ws, &mut grad).unwrap()
         }
         _ => {
             let loss = Hausdorff::new()
                 .with_spacing(&spacing)
-                .include_background(include_bg)
+                .with_include_background(include_bg)
                 .with_alpha(p["alpha"].as_f64().unwrap())
-                .log(p["log"].as_bool().unwrap());
+                .with_log(p["log"].as_bool().unwrap());
             let mut ws = vec![T::zero(); Loss::<T>::workspace_len(&loss, &input.shape())];
             engine::forward_backward(&loss, &input, &mut ws, &mut grad).unwrap()
         }

@@ -83,7 +83,7 @@ impl<'m, T: Real> Boundary<'m, T> {
     }
 
     /// Covers class 0 too (the authors' `idc` with 0); a single channel is always covered.
-    pub fn include_background(mut self, include: bool) -> Self {
+    pub fn with_include_background(mut self, include: bool) -> Self {
         self.include_background = include;
         self
     }

@@ -216,3 +216,100 @@ impl Default for Ell<'_> {
         Self::new()
     }
 }
+
+/// Dice + boundary loss (Kervadec et al.), weighted by a [`Schedule`](super::Schedule)'s
+/// [`Weights`](super::Weights) at the current epoch.
+///
+/// ```
+/// use segloss::{engine, losses::{DiceBoundary, Schedule}, Input, Loss, Shape, Target};
+/// let logits = [1.0f64, -1.0, 0.0, 2.0, -2.0, 1.0, 0.5, 0.0]; // (B=1, C=2, 4 pixels)
+/// let input = Input::new(&logits, Shape::new(1, 2, &[4])?, Target::labels(&[0u8, 1, 1, 0]))?;
+/// let loss = DiceBoundary::new().at_epoch(&Schedule::boundary(), 30);
+/// let mut ws = vec![0.0; Loss::<f64>::workspace_len(&loss, &input.shape())];
+/// let mut grad = [0.0; 8];
+/// assert!(engine::forward_backward(&loss, &input, &mut ws, &mut grad)?.is_finite());
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct DiceBoundary<'w, 'm, T> {
+    /// The Dice member.
+    #[loss(weight = self.weights.region)]
+    pub dice: Dice<'w>,
+    /// The boundary member.
+    #[loss(weight = self.weights.boundary)]
+    pub boundary: super::Boundary<'m, T>,
+    /// The members' weights (from a schedule).
+    pub weights: super::Weights,
+}
+
+impl<T: crate::Real> DiceBoundary<'_, '_, T> {
+    /// Dice and boundary with their defaults, weighted as at the first epoch of
+    /// [`Schedule::boundary`](super::Schedule::boundary) (Dice only).
+    pub fn new() -> Self {
+        DiceBoundary {
+            dice: Dice::new(),
+            boundary: super::Boundary::new(),
+            weights: super::Schedule::boundary().at(0),
+        }
+    }
+
+    /// The weights of `schedule` at `epoch`.
+    pub fn at_epoch(mut self, schedule: &super::Schedule, epoch: u64) -> Self {
+        self.weights = schedule.at(epoch);
+        self
+    }
+}
+
+impl<T: crate::Real> Default for DiceBoundary<'_, '_, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Dice + Hausdorff distance-transform loss (Karimi and Salcudean), weighted by a
+/// [`Schedule`](super::Schedule)'s [`Weights`](super::Weights).
+///
+/// ```
+/// use segloss::{engine, losses::{DiceHausdorff, Schedule}, Input, Loss, Shape, Target};
+/// let logits = [1.0f64, -1.0, 0.0, 2.0, -2.0, 1.0, 0.5, 0.0];
+/// let input = Input::new(&logits, Shape::new(1, 2, &[4])?, Target::labels(&[0u8, 1, 1, 0]))?;
+/// let loss = DiceHausdorff::new().at_epoch(&Schedule::hausdorff(), 100);
+/// let mut ws = vec![0.0; Loss::<f64>::workspace_len(&loss, &input.shape())];
+/// assert!(engine::forward(&loss, &input, &mut ws)?.is_finite());
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Loss)]
+pub struct DiceHausdorff<'w> {
+    /// The Dice member.
+    #[loss(weight = self.weights.region)]
+    pub dice: Dice<'w>,
+    /// The Hausdorff member.
+    #[loss(weight = self.weights.boundary)]
+    pub hd: super::Hausdorff,
+    /// The members' weights (from a schedule).
+    pub weights: super::Weights,
+}
+
+impl DiceHausdorff<'_> {
+    /// Dice and Hausdorff with their defaults, weighted as at the first epoch of
+    /// [`Schedule::hausdorff`](super::Schedule::hausdorff).
+    pub fn new() -> Self {
+        DiceHausdorff {
+            dice: Dice::new(),
+            hd: super::Hausdorff::new(),
+            weights: super::Schedule::hausdorff().at(0),
+        }
+    }
+
+    /// The weights of `schedule` at `epoch`.
+    pub fn at_epoch(mut self, schedule: &super::Schedule, epoch: u64) -> Self {
+        self.weights = schedule.at(epoch);
+        self
+    }
+}
+
+impl Default for DiceHausdorff<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -79,13 +79,13 @@ impl Hausdorff {
     }
 
     /// Covers class 0 too (MONAI's `include_background`).
-    pub fn include_background(mut self, include: bool) -> Self {
+    pub fn with_include_background(mut self, include: bool) -> Self {
         self.include_background = include;
         self
     }
 
     /// `ln(1 + L)` instead of `L` (MONAI's `LogHausdorffDTLoss`).
-    pub fn log(mut self, log: bool) -> Self {
+    pub fn with_log(mut self, log: bool) -> Self {
         self.log = log;
         self
     }

@@ -9,7 +9,7 @@
 //! Boundary-based: [`Boundary`], [`Hausdorff`]; the weight schedules of their compounds
 //! with Dice: [`Schedule`].
 //! Compound (fused with `#[derive(Loss)]`): [`DiceCe`], [`DiceFocal`], [`DiceTopK`], [`Combo`],
-//! [`Ell`].
+//! [`Ell`], [`DiceBoundary`], [`DiceHausdorff`].
 
 mod bce;
 mod boundary;
@@ -33,7 +33,7 @@ pub use bce::BalancedBce;
 pub use boundary::{Boundary, BoundaryStats};
 pub use ce::CrossEntropy;
 pub(crate) use check::class_weights as check_class_weights;
-pub use compounds::{Combo, DiceCe, DiceFocal, DiceTopK, Ell};
+pub use compounds::{Combo, DiceBoundary, DiceCe, DiceFocal, DiceHausdorff, DiceTopK, Ell};
 pub use dpce::Dpce;
 pub use dpce_map::{dpce_penalty, DpcePenalty};
 pub use exp_log::{ExpLogCe, ExpLogDice};

@@ -5,10 +5,11 @@
 pub mod golden;
 
 use segloss::losses::{
-    Alpha, Asym, BalancedBce, ClassWeights, Combo, CrossEntropy, Dice, DiceCe, DiceFocal, DiceTopK,
-    Dpce, Ell, ExpLogCe, ExpLogDice, Focal, FocalTversky, FocalTverskyMean, GeneralizedDice,
-    GeneralizedDiceWType, Iou, Mcc, PenaltyGeneralizedDice, PenaltyGeneralizedDiceWType, Reduction,
-    SensitivitySpecificity, TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
+    Alpha, Asym, BalancedBce, ClassWeights, Combo, CrossEntropy, Dice, DiceBoundary, DiceCe,
+    DiceFocal, DiceTopK, Dpce, Ell, ExpLogCe, ExpLogDice, Focal, FocalTversky, FocalTverskyMean,
+    GeneralizedDice, GeneralizedDiceWType, Iou, Mcc, PenaltyGeneralizedDice,
+    PenaltyGeneralizedDiceWType, Reduction, Schedule, SensitivitySpecificity, TopK, TopKThreshold,
+    Tversky, WeightedCrossEntropy,
 };
 use segloss::presets::{nnunet, paper, smp};
 use segloss::{Error, Input, Loss, Real};
@@ -171,6 +172,10 @@ pub fn compound_catalogue<'a, T: Real>(
     );
     add("combo", Box::new(Combo::new(0.6, 0.3)));
     add("ell", Box::new(Ell::new()));
+    add(
+        "dice_boundary",
+        Box::new(DiceBoundary::<T>::new().at_epoch(&Schedule::boundary(), 40)),
+    );
     add("nnunet_dc_and_ce", Box::new(nnunet::dc_and_ce(true, false)));
     add("smp_dice", Box::new(smp::dice()));
     add("paper_soft_dice", Box::new(paper::soft_dice()));
