@@ -511,3 +511,34 @@ fn unsmoothed_dice_of_an_almost_empty_class_has_a_finite_gradient() {
         "raising the true class's probability lowers the loss"
     );
 }
+
+/// Regression (fuzz finding): a logit of −4e37 made DPCE's `(1 + D)·(−ln s)` overflow f32
+/// before it reached the f64 sum. Per-element losses now widen before they are weighted.
+#[test]
+fn huge_finite_logits_give_finite_losses_and_gradients() {
+    let shape = Shape::new(1, 3, &[1]).unwrap();
+    let pred = [-4.253789e37f32, 31.346573, 2.3326216e-38];
+    let penalty = [191.86523f32];
+    let input = Input::new(&pred, shape, Target::labels(&[0u8])).unwrap();
+    let mut grad = [0.0f32; 3];
+    let v = Dpce::new(&penalty).value_grad(&input, &mut grad).unwrap();
+    assert!(v.is_finite() && v > 1e39, "{v}");
+    let big: Vec<f32> = [3e38f32, -3e38, 1e37, -2e37, 0.0, 5.0].to_vec();
+    let shape = Shape::new(1, 3, &[2]).unwrap();
+    let mut rng = Rng(6);
+    let data = LossData::new(3, 2, &mut rng);
+    for activation in [Activation::Softmax, Activation::Sigmoid] {
+        let input = Input::new(&big, shape, Target::labels(&[0u8, 2]))
+            .unwrap()
+            .with_activation(activation);
+        for (name, loss) in catalogue(&data) {
+            let mut grad = [0.0f32; 6];
+            let v = loss.value_grad(&input, &mut grad).unwrap();
+            assert!(v.is_finite(), "{name} {activation:?}: {v}");
+            assert!(
+                grad.iter().all(|g| g.is_finite()),
+                "{name} {activation:?}: {grad:?}"
+            );
+        }
+    }
+}

@@ -44,7 +44,7 @@ impl Elementwise for BalancedBce {
         [T::of(self.beta), T::zero(), T::zero(), T::zero()]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (T, T) {
+    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (f64, T) {
         let one = T::one();
         let eps = T::of(xent::PROB_EPS);
         let (pos, neg) = (p[0] * e.g, (one - p[0]) * (one - e.g));
@@ -57,7 +57,10 @@ impl Elementwise for BalancedBce {
             Activation::Softmax => neg * e.s / e.q.max(eps) - pos,
             Activation::Identity => neg / e.q.max(eps) - pos / e.s.max(eps),
         };
-        (-(pos * e.ls + neg * log_q), grad)
+        (
+            -(pos.wide() * e.ls.wide() + neg.wide() * log_q.wide()),
+            grad,
+        )
     }
 
     fn reduction(&self) -> Reduction {

@@ -23,8 +23,9 @@ pub(crate) struct Element<T> {
 pub(crate) trait Elementwise {
     /// Per-class constants, computed once per class row.
     fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 4];
-    /// The element's loss and its engine gradient (see `Loss::backward`).
-    fn element<T: Real>(&self, act: Activation, params: &[T; 4], e: Element<T>) -> (T, T);
+    /// The element's loss (in `f64`: a large logit times a weight overflows `f32`) and its
+    /// engine gradient (see `Loss::backward`).
+    fn element<T: Real>(&self, act: Activation, params: &[T; 4], e: Element<T>) -> (f64, T);
     /// The reduction.
     fn reduction(&self) -> Reduction;
     /// The first class with a term (1 when the background is left out).
@@ -37,7 +38,7 @@ pub(crate) trait Elementwise {
 fn visit<T: Real, L: Elementwise>(
     loss: &L,
     tile: &Tile<'_, T>,
-    mut f: impl FnMut(usize, usize, T, T),
+    mut f: impl FnMut(usize, usize, f64, T),
 ) {
     let act = tile.activation();
     let first = loss.first_class().min(tile.classes().saturating_sub(1));
@@ -52,7 +53,7 @@ fn visit<T: Real, L: Elementwise>(
         let items = items.zip(row.log_comp).zip(tile.valid());
         for (k, (((((&g, &s), &q), &ls), &lq), &v)) in items.enumerate() {
             let (l, d) = loss.element(act, &params, Element { g, s, q, ls, lq });
-            f(row.class, k, l * v, d * v);
+            f(row.class, k, l * v.wide(), d * v);
         }
     }
 }
@@ -63,23 +64,22 @@ pub(crate) fn accumulate<T: Real, L: Elementwise>(
     tile: &Tile<'_, T>,
     stats: &mut PixelSum,
 ) {
-    visit(loss, tile, |_, _, l, _| stats.loss += l.wide());
+    visit(loss, tile, |_, _, l, _| stats.loss += l);
     stats.count(tile);
     stats.classes -= loss.first_class().min(tile.classes().saturating_sub(1));
 }
 
-/// Pass 2 of an elementwise loss.
+/// Pass 2 of an elementwise loss; terms saturate at [`Real::GRAD_LIMIT`].
 pub(crate) fn backward<T: Real, L: Elementwise>(
     loss: &L,
     scale: f64,
     tile: &Tile<'_, T>,
     grad: &mut [T],
 ) {
-    let scale = T::of(scale);
     let len = tile.len();
     visit(loss, tile, |c, k, _, d| {
         if let Some(x) = grad.get_mut(c * len + k) {
-            *x = *x + scale * d;
+            *x = *x + T::of_grad(scale * d.wide());
         }
     });
 }

@@ -40,14 +40,16 @@ pub struct ExpLogCe<'w> {
     reduction: Reduction,
 }
 
-/// `(−ln p)^γ` and its derivative with respect to `ln p` (0 where `ln p = 0` and `γ < 1`).
+/// `(−ln p)^γ` (in `f64`: it overflows `f32` for large logits) and its derivative with
+/// respect to `ln p` (0 where `ln p = 0` and `γ < 1`).
 #[inline]
-fn power_of_log<T: Real>(log_p: T, gamma: T) -> (T, T) {
+fn power_of_log<T: Real>(log_p: T, gamma: T) -> (f64, T) {
     let x = (-log_p).max(T::zero());
     if x == T::zero() {
-        return (T::zero(), T::zero());
+        return (0.0, T::zero());
     }
-    (x.vpow(gamma), -gamma * x.vpow(gamma - T::one()))
+    let (x, g) = (x.wide(), gamma.wide());
+    (libm::pow(x, g), T::of_grad(-g * libm::pow(x, g - 1.0)))
 }
 
 impl<'w> ExpLogCe<'w> {
@@ -88,7 +90,7 @@ impl Elementwise for ExpLogCe<'_> {
         [T::of(self.gamma), T::of(w), T::zero(), T::zero()]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (T, T) {
+    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (f64, T) {
         let [gamma, w, _, _] = *p;
         let one = T::one();
         let (pos, dpos) = power_of_log(e.ls, gamma);
@@ -97,12 +99,15 @@ impl Elementwise for ExpLogCe<'_> {
                 let (neg, dneg) = power_of_log(e.lq, gamma);
                 // ∂ ln s/∂z = 1 − s, ∂ ln(1 − s)/∂z = −s
                 let d = e.g * dpos * e.q - (one - e.g) * dneg * e.s;
-                (e.g * pos + (one - e.g) * neg, d)
+                (e.g.wide() * pos + (one - e.g).wide() * neg, d)
             }
-            Activation::Softmax => (e.g * pos, e.g * dpos),
-            Activation::Identity => (e.g * pos, e.g * dpos / e.s.max(T::of(xent::PROB_EPS))),
+            Activation::Softmax => (e.g.wide() * pos, e.g * dpos),
+            Activation::Identity => (
+                e.g.wide() * pos,
+                e.g * dpos / e.s.max(T::of(xent::PROB_EPS)),
+            ),
         };
-        (w * loss, w * grad)
+        (w.wide() * loss, w * grad)
     }
 
     fn reduction(&self) -> Reduction {

@@ -113,9 +113,9 @@ fn pow<T: Real>(x: T, gamma: T) -> T {
 
 /// Categorical element `−a (1 − s)^γ ln s` and its engine gradient.
 #[inline]
-fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T) -> (T, T) {
+fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T) -> (f64, T) {
     if a == T::zero() {
-        return (T::zero(), T::zero());
+        return (0.0, T::zero());
     }
     let w = pow(q, gamma);
     // γ (1 − s)^(γ − 1) ln s, which tends to 0 as s → 1 for every γ > 0.
@@ -124,7 +124,7 @@ fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T)
     } else {
         gamma * q.vpow(gamma - T::one()) * ls
     };
-    let loss = -a * w * ls;
+    let loss = -(a * w).wide() * ls.wide();
     let grad = match act {
         // ∂L/∂s = −a [(1 − s)^γ / s − γ (1 − s)^(γ−1) ln s], with PyTorch BCELoss's floor
         // on the `1/s` of the logarithm's derivative.
@@ -137,7 +137,7 @@ fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T)
 
 /// MONAI's binary element `a · bce · σ(m z)^γ`, `m = 1 − 2g`, and its `∂/∂z`.
 #[inline]
-fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) -> (T, T) {
+fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) -> (f64, T) {
     let one = T::one();
     let bce = -(g * ls + (one - g) * lq);
     let z = ls - lq;
@@ -157,7 +157,7 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
         (gamma * ln_sig).vexp()
     };
     let a = alpha.map_or(one, |a| a * g + (one - a) * (one - g));
-    let loss = a * bce * w;
+    let loss = (a * w).wide() * bce.wide();
     let grad = a * w * ((s - g) + bce * gamma * sig_c * m);
     (loss, grad)
 }
@@ -178,7 +178,7 @@ impl Elementwise for Focal<'_> {
         ]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (T, T) {
+    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (f64, T) {
         let [gamma, alpha, has_alpha, weight] = *p;
         let (loss, grad) = if act == Activation::Sigmoid {
             let alpha = (has_alpha > T::zero()).then_some(alpha);
@@ -186,7 +186,7 @@ impl Elementwise for Focal<'_> {
         } else {
             categorical_elem(act, e.s, e.q, e.ls, gamma, alpha * e.g)
         };
-        (weight * loss, weight * grad)
+        (weight.wide() * loss, weight * grad)
     }
 
     fn reduction(&self) -> Reduction {

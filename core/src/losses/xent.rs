@@ -60,7 +60,7 @@ pub(crate) fn row_sum<T: Real>(
         .zip(row.log_comp)
         .zip(pw);
     for (((&g, &ls), &lc), &w) in items {
-        acc += (w * elem(binary, smooth(binary, g, eps, classes), ls, lc)).wide();
+        acc += w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide();
     }
     acc
 }
