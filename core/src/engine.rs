@@ -2,7 +2,9 @@
 //!
 //! Pass 1 walks the batch tile by tile, activates each tile once and hands it to the loss,
 //! which adds to the partial [`Stats`] of the current reduction block ([`BLOCK_PIXELS`]
-//! pixels of one sample); block partials are merged in block order. Finalize turns the merged statistics into the value and the coefficients of the
+//! pixels of one sample). Block partials are merged in order into the sample's partial,
+//! and sample partials in order into the total: the order does not depend on how the work
+//! is split, so one sample per thread gives the sequential bits. Finalize turns the merged statistics into the value and the coefficients of the
 //! gradient. Pass 2 walks the tiles again, lets the loss add its per-element gradient and
 //! writes `∂L/∂prediction` once per element.
 
@@ -75,6 +77,7 @@ pub trait Loss<T: Real> {
     /// Pass 2 with the workspace as [`Loss::prepare`] and pass 1 left it. The engine calls
     /// this; the default calls [`Loss::backward`]. Losses whose gradient reads maps from the
     /// workspace (the boundary-based ones) override it.
+    #[inline(always)]
     fn backward_with(
         &self,
         coef: &Self::Coef,
@@ -88,6 +91,7 @@ pub trait Loss<T: Real> {
 }
 
 /// Checks the loss against the batch and the workspace length.
+#[inline(always)]
 fn prepare<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -114,10 +118,13 @@ enum Step<'b, T> {
     Tile(&'b mut TileBuf<T>, usize, usize),
     /// The end of a reduction block.
     BlockEnd,
+    /// The end of a sample (after its last block).
+    SampleEnd,
 }
 
 /// Walks the tiles of `input` in order, loading and activating each into `buf`, and marks
 /// the end of each reduction block.
+#[inline(always)]
 fn walk<T: Real>(
     input: &Input<'_, T>,
     buf: &mut TileBuf<T>,
@@ -139,12 +146,14 @@ fn walk<T: Real>(
             visit(Step::BlockEnd)?;
             block = block_stop;
         }
+        visit(Step::SampleEnd)?;
     }
     Ok(())
 }
 
 /// Walks the activated tiles of `input` in order (for [`Loss::prepare`] hooks and tools),
 /// checking every element as pass 1 does.
+#[inline(always)]
 pub fn scan<T: Real>(
     input: &Input<'_, T>,
     mut visit: impl FnMut(&Tile<'_, T>),
@@ -161,6 +170,7 @@ pub fn scan<T: Real>(
 /// Pass 1 over `input`: merges its statistics into `stats`.
 ///
 /// Checks every element as it streams; on error `stats` is left as it was.
+#[inline(always)]
 pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -170,14 +180,19 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     prepare(loss, input, workspace)?;
     loss.prepare(input, workspace)?;
     let mut total = *stats;
+    let mut sample = L::Stats::default();
     let mut part = L::Stats::default();
     let mut buf = TileBuf::new();
     walk(input, &mut buf, |step| {
         match step {
             Step::Tile(tile, _, _) => loss.accumulate(&tile.view(), &mut part, workspace),
             Step::BlockEnd => {
-                total.merge(&part);
+                sample.merge(&part);
                 part = L::Stats::default();
+            }
+            Step::SampleEnd => {
+                total.merge(&sample);
+                sample = L::Stats::default();
             }
         }
         Ok(())
@@ -192,6 +207,7 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
 /// Losses that read maps from the workspace in pass 2 ([`Loss::gradient_workspace_len`],
 /// the boundary-based losses) need [`backward_with`] instead; here they return
 /// [`Error::Workspace`].
+#[inline(always)]
 pub fn backward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -204,6 +220,7 @@ pub fn backward<T: Real, L: Loss<T> + ?Sized>(
 /// Pass 2 over `input` with the workspace that [`accumulate`] filled for this batch.
 ///
 /// Validates the whole batch before the first write, so an error leaves `grad` untouched.
+#[inline(always)]
 pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -225,6 +242,7 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
     write_pass(loss, input, coef, grad, workspace, &mut buf)
 }
 
+#[inline(always)]
 fn check_grad<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
     let expected = input.shape.elements();
     if grad.len() != expected {
@@ -237,6 +255,7 @@ fn check_grad<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
     Ok(())
 }
 
+#[inline(always)]
 fn write_pass<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -270,6 +289,7 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized>(
 /// assert!((ce - expected).abs() < 1e-12);
 /// # Ok::<(), segloss::Error>(())
 /// ```
+#[inline(always)]
 pub fn forward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -283,6 +303,7 @@ pub fn forward<T: Real, L: Loss<T> + ?Sized>(
 /// The loss value of `input`, and its gradient written into `grad` (two passes).
 ///
 /// Nothing is written into `grad` unless the whole call succeeds up to the write pass.
+#[inline(always)]
 pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,

@@ -35,6 +35,7 @@ pub mod edt;
 pub mod engine;
 mod error;
 pub mod fastmath;
+mod lanes;
 mod input;
 pub mod losses;
 pub mod presets;

@@ -236,6 +236,7 @@ pub fn check<T: Real, F: RegionFormula>(f: &F, input: &Input<'_, T>) -> Result<(
 }
 
 /// Pass 1 of a region loss: adds a tile's statistics.
+#[inline(always)]
 pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &mut RegionStats) {
     let group = if f.aggregation().batch {
         0
@@ -246,24 +247,20 @@ pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &
     stats.classes = classes;
     stats.groups = stats.groups.max(group + 1);
     let valid = tile.valid();
-    let n: f64 = valid.iter().map(|v| v.wide()).sum();
+    let n = crate::lanes::sum(valid);
     let entries = stats.entries.iter_mut().skip(group * classes).take(classes);
     for (e, row) in entries.zip(tile.rows()) {
-        let mut s = ClassStats {
+        let [tp, sum_s, sum_g, sum_ss, sum_gg, sum_gss] =
+            crate::lanes::confusion(row.target, row.prob, valid);
+        e.add(&ClassStats {
+            tp,
+            sum_s,
+            sum_g,
+            sum_ss,
+            sum_gg,
+            sum_gss,
             n,
-            ..ClassStats::default()
-        };
-        for ((&g, &p), &v) in row.target.iter().zip(row.prob).zip(valid) {
-            let (g, p, v) = (g.wide(), p.wide(), v.wide());
-            let vp = v * p;
-            s.tp += g * vp;
-            s.sum_s += vp;
-            s.sum_g += g;
-            s.sum_ss += vp * p;
-            s.sum_gg += g * g;
-            s.sum_gss += g * vp * p;
-        }
-        e.add(&s);
+        });
     }
 }
 
@@ -357,6 +354,7 @@ pub fn scale(coef: &mut RegionCoef, factor: f64) {
 ///
 /// The map runs in `f64` and saturates at [`Real::GRAD_LIMIT`]: without smoothing the
 /// coefficients of an almost empty class exceed `f32`'s range.
+#[inline(always)]
 pub fn backward<T: Real>(coef: &RegionCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
     let group = if coef.batch { 0 } else { tile.sample() };
     let classes = coef.classes;

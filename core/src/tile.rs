@@ -53,69 +53,82 @@ pub struct Tile<'t, T> {
 
 impl<'t, T: Real> Tile<'t, T> {
     /// Pixels in this tile.
+    #[inline(always)]
     pub fn len(&self) -> usize {
         self.buf.len
     }
 
     /// True for a tile with no pixel (never handed to a loss).
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.buf.len == 0
     }
 
     /// Classes per pixel.
+    #[inline(always)]
     pub fn classes(&self) -> usize {
         self.buf.classes
     }
 
     /// The index in the whole batch of the sample the tile belongs to (tiles never span
     /// samples); it counts from the [`Input::first_sample`] of a view.
+    #[inline(always)]
     pub fn sample(&self) -> usize {
         self.buf.sample
     }
 
     /// The shape of the input being walked.
+    #[inline(always)]
     pub fn shape(&self) -> Shape {
         self.buf.shape
     }
 
     /// Index of the tile's first pixel in the input's `(B, spatial…)` pixel order (the
     /// position in the input's own label, mask and per-pixel buffers).
+    #[inline(always)]
     pub fn first_pixel(&self) -> usize {
         self.buf.first_pixel
     }
 
     /// Pixels in one sample.
+    #[inline(always)]
     pub fn pixels_per_sample(&self) -> usize {
         self.buf.shape.pixels_per_sample()
     }
 
     /// The index of the tile's sample within the input being walked (0 for the first
     /// sample of a view), for indexing the input's own per-sample buffers.
+    #[inline(always)]
     pub fn input_sample(&self) -> usize {
         self.buf.first_pixel / self.pixels_per_sample().max(1)
     }
 
     /// The index of the tile's first pixel within its sample.
+    #[inline(always)]
     pub fn pixel_in_sample(&self) -> usize {
         self.buf.first_pixel % self.pixels_per_sample().max(1)
     }
 
     /// The activation that produced the probabilities.
+    #[inline(always)]
     pub fn activation(&self) -> Activation {
         self.buf.activation
     }
 
     /// True when the target is a dense map (PyTorch then normalises CE by the pixel count).
+    #[inline(always)]
     pub fn dense_target(&self) -> bool {
         self.buf.dense
     }
 
     /// 1 for a pixel that counts, 0 for an ignored or masked one.
+    #[inline(always)]
     pub fn valid(&self) -> &'t [T] {
         self.buf.valid.get(..self.buf.len).unwrap_or(&[])
     }
 
     /// The rows of the tile, one per class, in class order.
+    #[inline(always)]
     pub fn rows(&self) -> impl Iterator<Item = ClassRow<'t, T>> + 't {
         let b: &'t TileBuf<T> = self.buf;
         let n = b.len.max(1);
@@ -141,11 +154,13 @@ impl<'t, T: Real> Tile<'t, T> {
 }
 
 /// Pixels a tile of `input` holds.
+#[inline(always)]
 pub(crate) fn tile_pixels<T>(input: &Input<'_, T>) -> usize {
     let fit = TILE_ELEMENTS / input.shape.classes().max(1);
     input.tile_pixels.min(fit).max(1)
 }
 
+#[inline(always)]
 fn slice<X>(x: &[X], start: usize, len: usize) -> Result<&[X], Error> {
     start
         .checked_add(len)
@@ -155,6 +170,7 @@ fn slice<X>(x: &[X], start: usize, len: usize) -> Result<&[X], Error> {
 
 impl<T: Real> TileBuf<T> {
     /// An empty tile buffer (lives on the caller's stack).
+    #[inline(always)]
     pub(crate) fn new() -> Self {
         let z = T::zero();
         TileBuf {
@@ -178,11 +194,13 @@ impl<T: Real> TileBuf<T> {
     }
 
     /// The view losses see.
+    #[inline(always)]
     pub(crate) fn view(&self) -> Tile<'_, T> {
         Tile { buf: self }
     }
 
     /// Loads, checks and activates pixels `start..start + len` of sample `sample`.
+    #[inline(always)]
     pub(crate) fn load(
         &mut self,
         input: &Input<'_, T>,
@@ -227,6 +245,7 @@ impl<T: Real> TileBuf<T> {
     }
 
     /// Marks each pixel valid (1) or not (0) from the mask and the ignore index.
+    #[inline(always)]
     fn load_valid(&mut self, input: &Input<'_, T>, first: usize, len: usize) -> Result<(), Error> {
         let valid = self.valid.get_mut(..len).unwrap_or(&mut []);
         match input.mask {
@@ -269,6 +288,7 @@ impl<T: Real> TileBuf<T> {
     }
 
     /// Fills the class-major target `g`, zero on invalid pixels.
+    #[inline(always)]
     fn load_target(
         &mut self,
         input: &Input<'_, T>,
@@ -322,6 +342,7 @@ impl<T: Real> TileBuf<T> {
     }
 
     /// Turns the raw prediction (in `log_prob`) into `prob`, `log_prob`, `comp`, `log_comp`.
+    #[inline(always)]
     fn activate(&mut self) {
         let len = self.len;
         let used = len * self.classes;
@@ -366,6 +387,7 @@ impl<T: Real> TileBuf<T> {
 }
 
 /// Stable softmax over classes, rows of `len` pixels: `z` in, `ln s` out in place, `s` in `prob`.
+#[inline(always)]
 fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T], len: usize) {
     let mut rows = z.chunks_exact(len);
     if let Some(first) = rows.next() {
@@ -397,6 +419,7 @@ fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T
 }
 
 /// Copies pixels `start..start+len` of `sample` from a prediction-shaped buffer, class-major.
+#[inline(always)]
 fn gather<T: Real>(
     input: &Input<'_, T>,
     src: &[T],
@@ -454,6 +477,7 @@ impl<T: Real> TileBuf<T> {
     /// Under softmax `u` is `s · ∂L/∂s` and the Jacobian is applied here
     /// (`∂L/∂z_c = u_c − s_c Σ_j u_j`); under a sigmoid it already is `∂L/∂z`; without an
     /// activation it is `∂L/∂p`.
+    #[inline(always)]
     pub(crate) fn write_gradient(
         &mut self,
         input: &Input<'_, T>,

@@ -283,6 +283,7 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for GeneralizedDice<'_> {
     ) -> ::core::result::Result<(), ::segloss::Error> {
         ::segloss::region::check(self, input)
     }
+    #[inline(always)]
     fn accumulate(
         &self,
         tile: &::segloss::Tile<'_, T>,
@@ -301,6 +302,7 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for GeneralizedDice<'_> {
     fn scale(&self, coef: &mut Self::Coef, factor: f64) {
         ::segloss::region::scale(coef, factor)
     }
+    #[inline(always)]
     fn backward(
         &self,
         coef: &Self::Coef,

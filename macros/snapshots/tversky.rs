@@ -233,6 +233,7 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for Tversky<'_> {
     ) -> ::core::result::Result<(), ::segloss::Error> {
         ::segloss::region::check(self, input)
     }
+    #[inline(always)]
     fn accumulate(
         &self,
         tile: &::segloss::Tile<'_, T>,
@@ -251,6 +252,7 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for Tversky<'_> {
     fn scale(&self, coef: &mut Self::Coef, factor: f64) {
         ::segloss::region::scale(coef, factor)
     }
+    #[inline(always)]
     fn backward(
         &self,
         coef: &Self::Coef,

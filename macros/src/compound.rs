@@ -155,6 +155,7 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 Ok(())
             }
 
+            #[inline(always)]
             fn accumulate(&self, tile: &::segloss::Tile<'_, #real>, stats: &mut Self::Stats, workspace: &mut [#real]) {
                 stats.shape = Some(tile.shape());
                 let mut __rest = workspace;
@@ -194,10 +195,12 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 __needed
             }
 
+            #[inline(always)]
             fn backward(&self, coef: &Self::Coef, tile: &::segloss::Tile<'_, #real>, grad: &mut [#real]) {
                 #( ::segloss::Loss::<#real>::backward(&self.#access, &coef.#idx, tile, grad); )*
             }
 
+            #[inline(always)]
             fn backward_with(
                 &self,
                 coef: &Self::Coef,

@@ -562,6 +562,7 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
                 ::segloss::region::check(self, input)
             }
 
+            #[inline(always)]
             fn accumulate(&self, tile: &::segloss::Tile<'_, T>, stats: &mut Self::Stats, _: &mut [T]) {
                 ::segloss::region::accumulate(self, tile, stats)
             }
@@ -574,6 +575,7 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
                 ::segloss::region::scale(coef, factor)
             }
 
+            #[inline(always)]
             fn backward(&self, coef: &Self::Coef, tile: &::segloss::Tile<'_, T>, grad: &mut [T]) {
                 ::segloss::region::backward(coef, tile, grad)
             }

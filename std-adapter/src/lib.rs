@@ -1,6 +1,8 @@
 //! segloss with owned buffers: the workspace and the gradient are allocated once per shape
 //! and reused by every later call.
 
+pub mod simd;
+
 use segloss::{engine, Error, Input, Loss, Real};
 
 /// Owned scratch and gradient buffers that grow to the largest batch seen and are reused.

@@ -216,7 +216,7 @@ impl<T: Real> Loss<T> for Boundary<'_, T> {
                 stats.sum += terms.map(|((&s, &p), &v)| (s * p * v).wide()).sum::<f64>();
             }
         }
-        stats.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        stats.pixels += crate::lanes::sum(tile.valid());
         stats.classes =
             (tile.classes() - first_class(tile.classes(), self.include_background)) as f64;
     }

@@ -107,6 +107,7 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
         )
     }
 
+    #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut CeStats, _: &mut [T]) {
         let act = tile.activation();
         let eps = T::of(self.label_smoothing);
@@ -115,10 +116,10 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
         for row in tile.rows() {
             let w = self.class_weight(row.class);
             stats.loss += w * xent::row_sum(&row, valid, act, eps, classes);
-            let present: f64 = row.target.iter().map(|g| g.wide()).sum();
+            let present = crate::lanes::sum(row.target);
             stats.label_weight += w * present;
         }
-        stats.pixels += valid.iter().map(|v| v.wide()).sum::<f64>();
+        stats.pixels += crate::lanes::sum(valid);
         stats.by_label_weight |= !tile.dense_target() && act != Activation::Sigmoid;
         stats.classes = tile.classes();
     }
@@ -140,6 +141,7 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
         *coef *= factor;
     }
 
+    #[inline(always)]
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {
         let act = tile.activation();
         let eps = T::of(self.label_smoothing);

@@ -76,6 +76,7 @@ impl<T: Real> Loss<T> for Dpce<'_, T> {
         }
     }
 
+    #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelSum, _: &mut [T]) {
         let mut buf = [T::zero(); crate::TILE_ELEMENTS];
         let pw = self.pixel_weights(tile, &mut buf);
@@ -94,6 +95,7 @@ impl<T: Real> Loss<T> for Dpce<'_, T> {
         *coef *= factor;
     }
 
+    #[inline(always)]
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {
         let mut buf = [T::zero(); crate::TILE_ELEMENTS];
         let pw = self.pixel_weights(tile, &mut buf);

@@ -35,6 +35,7 @@ pub(crate) trait Elementwise {
 }
 
 /// Calls `f(class, index, loss, grad)` for every valid-weighted element of a tile.
+#[inline(always)]
 fn visit<T: Real, L: Elementwise>(
     loss: &L,
     tile: &Tile<'_, T>,
@@ -59,6 +60,7 @@ fn visit<T: Real, L: Elementwise>(
 }
 
 /// Pass 1 of an elementwise loss.
+#[inline(always)]
 pub(crate) fn accumulate<T: Real, L: Elementwise>(
     loss: &L,
     tile: &Tile<'_, T>,
@@ -70,6 +72,7 @@ pub(crate) fn accumulate<T: Real, L: Elementwise>(
 }
 
 /// Pass 2 of an elementwise loss; terms saturate at [`Real::GRAD_LIMIT`].
+#[inline(always)]
 pub(crate) fn backward<T: Real, L: Elementwise>(
     loss: &L,
     scale: f64,
@@ -96,6 +99,7 @@ macro_rules! elementwise_loss {
                 $check
             }
 
+            #[inline(always)]
             fn accumulate(&self, tile: &$crate::Tile<'_, T>, stats: &mut Self::Stats, _: &mut [T]) {
                 $crate::losses::elementwise::accumulate(self, tile, stats)
             }
@@ -108,6 +112,7 @@ macro_rules! elementwise_loss {
                 *coef *= factor;
             }
 
+            #[inline(always)]
             fn backward(&self, scale: &f64, tile: &$crate::Tile<'_, T>, grad: &mut [T]) {
                 $crate::losses::elementwise::backward(self, *scale, tile, grad)
             }

@@ -210,7 +210,7 @@ impl<T: Real> Loss<T> for Hausdorff {
                     .sum::<f64>();
             }
         }
-        stats.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        stats.pixels += crate::lanes::sum(tile.valid());
         stats.classes = covered as f64;
     }
 

@@ -83,7 +83,7 @@ impl crate::Stats for PixelSum {
 impl PixelSum {
     /// Counts a tile's valid pixels and classes.
     pub(crate) fn count<T: crate::Real>(&mut self, tile: &crate::Tile<'_, T>) {
-        self.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        self.pixels += crate::lanes::sum(tile.valid());
         self.classes = tile.classes();
     }
 }

@@ -110,6 +110,7 @@ impl<T: Real> Loss<T> for TopK {
         shape.pixels()
     }
 
+    #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelCount, ws: &mut [T]) {
         let start = tile.first_pixel();
         let end = start + tile.len();
@@ -121,7 +122,7 @@ impl<T: Real> Loss<T> for TopK {
                 }
             }
         }
-        stats.pixels += tile.valid().iter().map(|v| v.wide()).sum::<f64>();
+        stats.pixels += crate::lanes::sum(tile.valid());
         stats.written = end;
     }
 
@@ -168,6 +169,7 @@ impl<T: Real> Loss<T> for TopK {
         coef.scale *= factor;
     }
 
+    #[inline(always)]
     fn backward(&self, sel: &Selection, tile: &Tile<'_, T>, grad: &mut [T]) {
         let mut share = [T::zero(); crate::TILE_ELEMENTS];
         let len = tile.len();
@@ -275,6 +277,7 @@ impl<T: Real> Loss<T> for TopKThreshold {
         }
     }
 
+    #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut ThresholdStats, _: &mut [T]) {
         let t = T::of(self.t);
         let binary = tile.activation() == Activation::Sigmoid;
@@ -305,6 +308,7 @@ impl<T: Real> Loss<T> for TopKThreshold {
         *coef *= factor;
     }
 
+    #[inline(always)]
     fn backward(&self, scale: &f64, tile: &Tile<'_, T>, grad: &mut [T]) {
         let t = T::of(self.t);
         let act = tile.activation();

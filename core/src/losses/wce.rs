@@ -127,15 +127,16 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
         }
     }
 
+    #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut WceStats, _: &mut [T]) {
         let act = tile.activation();
         let valid = tile.valid();
         let sums = stats.loss.iter_mut().zip(stats.count.iter_mut());
         for (row, (loss, count)) in tile.rows().zip(sums) {
             *loss += xent::row_sum(&row, valid, act, T::zero(), T::one());
-            *count += row.target.iter().map(|g| g.wide()).sum::<f64>();
+            *count += crate::lanes::sum(row.target);
         }
-        stats.pixels += valid.iter().map(|v| v.wide()).sum::<f64>();
+        stats.pixels += crate::lanes::sum(valid);
         stats.classes = tile.classes();
     }
 
@@ -157,6 +158,7 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
         coef.scaled_weight.iter_mut().for_each(|w| *w *= factor);
     }
 
+    #[inline(always)]
     fn backward(&self, coef: &WceCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
         let act = tile.activation();
         let valid = tile.valid();

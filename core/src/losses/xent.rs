@@ -44,6 +44,7 @@ pub(crate) fn grad<T: Real>(act: Activation, t: T, s: T) -> T {
 }
 
 /// `Σ_k pw_k · ce(k)` over one class row, in `f64`, with label smoothing `eps`.
+#[inline(always)]
 pub(crate) fn row_sum<T: Real>(
     row: &ClassRow<'_, T>,
     pw: &[T],
@@ -52,20 +53,13 @@ pub(crate) fn row_sum<T: Real>(
     classes: T,
 ) -> f64 {
     let binary = act == Activation::Sigmoid;
-    let mut acc = 0.0;
-    let items = row
-        .target
-        .iter()
-        .zip(row.log_prob)
-        .zip(row.log_comp)
-        .zip(pw);
-    for (((&g, &ls), &lc), &w) in items {
-        acc += w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide();
-    }
-    acc
+    crate::lanes::sum4(row.target, row.log_prob, row.log_comp, pw, |g, ls, lc, w| {
+        w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide()
+    })
 }
 
 /// Adds `scale · pw_k · ∂ce(k)` over one class row into `out`.
+#[inline(always)]
 pub(crate) fn row_grad<T: Real>(
     row: &ClassRow<'_, T>,
     pw: &[T],
@@ -83,6 +77,7 @@ pub(crate) fn row_grad<T: Real>(
 }
 
 /// Adds each pixel's unweighted cross entropy (summed over classes) into `out`.
+#[inline(always)]
 pub(crate) fn row_pixels<T: Real>(
     row: &ClassRow<'_, T>,
     valid: &[T],
