@@ -112,43 +112,78 @@ fn prepare<T: Real, L: Loss<T> + ?Sized>(
 /// partials in block order, so a threaded walk over blocks gives the same bits.
 pub const BLOCK_PIXELS: usize = 16 * 1024;
 
-/// What [`walk`] hands its visitor.
-enum Step<'b, T> {
-    /// A loaded, activated tile: its buffer, sample and first pixel in the sample.
-    Tile(&'b mut TileBuf<T>, usize, usize),
+/// What a [`Walk`] reaches next.
+enum Step {
+    /// The tile of `len` pixels from pixel `start` of sample `sample`.
+    Tile {
+        sample: usize,
+        start: usize,
+        len: usize,
+    },
     /// The end of a reduction block.
     BlockEnd,
     /// The end of a sample (after its last block).
     SampleEnd,
+    /// Past the last sample.
+    Done,
 }
 
-/// Walks the tiles of `input` in order, loading and activating each into `buf`, and marks
-/// the end of each reduction block.
-#[inline(always)]
-fn walk<T: Real>(
-    input: &Input<'_, T>,
-    buf: &mut TileBuf<T>,
-    mut visit: impl FnMut(Step<'_, T>) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let step = tile_pixels(input);
-    let per_sample = input.shape.pixels_per_sample();
-    for sample in 0..input.shape.batch() {
-        let mut block = 0;
-        while block < per_sample {
-            let block_stop = per_sample.min(block + BLOCK_PIXELS);
-            let mut start = block;
-            while start < block_stop {
-                let len = step.min(block_stop - start);
-                buf.load(input, sample, start, len)?;
-                visit(Step::Tile(buf, sample, start))?;
-                start += len;
-            }
-            visit(Step::BlockEnd)?;
-            block = block_stop;
+/// The tiles of a batch in order, with the ends of reduction blocks and samples: a cursor
+/// rather than a visitor, so each pass is one loop the compiler inlines whole.
+struct Walk {
+    tile: usize,
+    per_sample: usize,
+    batch: usize,
+    sample: usize,
+    start: usize,
+    block_stop: usize,
+    block_closed: bool,
+}
+
+impl Walk {
+    #[inline(always)]
+    fn new<T>(input: &Input<'_, T>) -> Self {
+        let per_sample = input.shape.pixels_per_sample();
+        Walk {
+            tile: tile_pixels(input),
+            per_sample,
+            batch: input.shape.batch(),
+            sample: 0,
+            start: 0,
+            block_stop: per_sample.min(BLOCK_PIXELS),
+            block_closed: false,
         }
-        visit(Step::SampleEnd)?;
     }
-    Ok(())
+
+    #[inline(always)]
+    fn next(&mut self) -> Step {
+        if self.sample >= self.batch {
+            return Step::Done;
+        }
+        if self.start >= self.block_stop {
+            if !self.block_closed {
+                self.block_closed = true;
+                return Step::BlockEnd;
+            }
+            if self.start >= self.per_sample {
+                self.sample += 1;
+                self.start = 0;
+                self.block_stop = self.per_sample.min(BLOCK_PIXELS);
+                self.block_closed = false;
+                return Step::SampleEnd;
+            }
+            self.block_stop = self.per_sample.min(self.start + BLOCK_PIXELS);
+            self.block_closed = false;
+        }
+        let len = self.tile.min(self.block_stop - self.start);
+        let tile = Step::Tile {
+            sample: self.sample,
+            start: self.start,
+            len,
+        };
+        self.start += len;
+        tile
+    }
 }
 
 /// Walks the activated tiles of `input` in order (for [`Loss::prepare`] hooks and tools),
@@ -159,12 +194,17 @@ pub fn scan<T: Real>(
     mut visit: impl FnMut(&Tile<'_, T>),
 ) -> Result<(), Error> {
     let mut buf = TileBuf::new();
-    walk(input, &mut buf, |step| {
-        if let Step::Tile(tile, _, _) = step {
-            visit(&tile.view());
+    let mut walk = Walk::new(input);
+    loop {
+        match walk.next() {
+            Step::Tile { sample, start, len } => {
+                buf.load(input, sample, start, len)?;
+                visit(&buf.view());
+            }
+            Step::Done => return Ok(()),
+            _ => {}
         }
-        Ok(())
-    })
+    }
 }
 
 /// Pass 1 over `input`: merges its statistics into `stats`.
@@ -183,9 +223,17 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     let mut sample = L::Stats::default();
     let mut part = L::Stats::default();
     let mut buf = TileBuf::new();
-    walk(input, &mut buf, |step| {
-        match step {
-            Step::Tile(tile, _, _) => loss.accumulate(&tile.view(), &mut part, workspace),
+    let mut walk = Walk::new(input);
+    loop {
+        match walk.next() {
+            Step::Tile {
+                sample: b,
+                start,
+                len,
+            } => {
+                buf.load(input, b, start, len)?;
+                loss.accumulate(&buf.view(), &mut part, workspace);
+            }
             Step::BlockEnd => {
                 sample.merge(&part);
                 part = L::Stats::default();
@@ -194,9 +242,9 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
                 total.merge(&sample);
                 sample = L::Stats::default();
             }
+            Step::Done => break,
         }
-        Ok(())
-    })?;
+    }
     *stats = total;
     Ok(())
 }
@@ -238,7 +286,14 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
         });
     }
     let mut buf = TileBuf::new();
-    walk(input, &mut buf, |_| Ok(()))?;
+    let mut walk = Walk::new(input);
+    loop {
+        match walk.next() {
+            Step::Tile { sample, start, len } => buf.load(input, sample, start, len)?,
+            Step::Done => break,
+            _ => {}
+        }
+    }
     write_pass(loss, input, coef, grad, workspace, &mut buf)
 }
 
@@ -265,17 +320,22 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized>(
     buf: &mut TileBuf<T>,
 ) -> Result<(), Error> {
     let mut u = [T::zero(); TILE_ELEMENTS];
-    walk(input, buf, |step| {
-        let Step::Tile(tile, sample, start) = step else {
-            return Ok(());
-        };
-        let used = tile.view().len() * tile.view().classes();
-        if let Some(part) = u.get_mut(..used) {
-            part.fill(T::zero());
-            loss.backward_with(coef, &tile.view(), part, workspace);
+    let mut walk = Walk::new(input);
+    loop {
+        match walk.next() {
+            Step::Tile { sample, start, len } => {
+                buf.load(input, sample, start, len)?;
+                let used = len * input.shape.classes();
+                if let Some(part) = u.get_mut(..used) {
+                    part.fill(T::zero());
+                    loss.backward_with(coef, &buf.view(), part, workspace);
+                }
+                buf.write_gradient(input, sample, start, &mut u, grad)?;
+            }
+            Step::Done => return Ok(()),
+            _ => {}
         }
-        tile.write_gradient(input, sample, start, &mut u, grad)
-    })
+    }
 }
 
 /// The loss value of `input` (one pass).

@@ -15,7 +15,13 @@ fn tail<T>(x: &[T]) -> &[T] {
 
 /// `Σ_k f(a_k, b_k, c_k, d_k)` over the common length of four slices.
 #[inline(always)]
-pub(crate) fn sum4<T: Real>(a: &[T], b: &[T], c: &[T], d: &[T], f: impl Fn(T, T, T, T) -> f64) -> f64 {
+pub(crate) fn sum4<T: Real>(
+    a: &[T],
+    b: &[T],
+    c: &[T],
+    d: &[T],
+    f: impl Fn(T, T, T, T) -> f64,
+) -> f64 {
     let mut acc = [0.0f64; LANES];
     let chunks = a
         .chunks_exact(LANES)
@@ -28,7 +34,12 @@ pub(crate) fn sum4<T: Real>(a: &[T], b: &[T], c: &[T], d: &[T], f: impl Fn(T, T,
             *s += f(x, y, z, w);
         }
     }
-    let items = acc.iter_mut().zip(tail(a)).zip(tail(b)).zip(tail(c)).zip(tail(d));
+    let items = acc
+        .iter_mut()
+        .zip(tail(a))
+        .zip(tail(b))
+        .zip(tail(c))
+        .zip(tail(d));
     for ((((s, &x), &y), &z), &w) in items {
         *s += f(x, y, z, w);
     }
@@ -55,7 +66,10 @@ pub(crate) fn confusion<T: Real>(g: &[T], s: &[T], valid: &[T]) -> [f64; 6] {
             }
         }
     };
-    let chunks = g.chunks_exact(LANES).zip(s.chunks_exact(LANES)).zip(valid.chunks_exact(LANES));
+    let chunks = g
+        .chunks_exact(LANES)
+        .zip(s.chunks_exact(LANES))
+        .zip(valid.chunks_exact(LANES));
     for ((cg, cs), cv) in chunks {
         for (lane, ((&g, &s), &v)) in cg.iter().zip(cs).zip(cv).enumerate() {
             add(lane, g, s, v);

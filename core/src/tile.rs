@@ -223,19 +223,22 @@ impl<T: Real> TileBuf<T> {
         // Raw prediction into `log_prob` (class-major), checked.
         gather(input, input.pred, sample, start, len, &mut self.log_prob)?;
         let raw = self.log_prob.get(..used).unwrap_or(&[]);
-        if let Some(i) = raw.iter().position(|v| !v.is_finite()) {
+        if !all_finite(raw) {
+            let i = raw.iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Err(Error::NonFinite {
                 what: Buffer::Prediction,
                 index: element_index(input, sample, start, len, i),
             });
         }
-        if input.activation == Activation::Identity {
-            if let Some(i) = raw.iter().position(|&v| !(v >= T::zero() && v <= T::one())) {
-                return Err(Error::NotProbability {
-                    what: Buffer::Prediction,
-                    index: element_index(input, sample, start, len, i),
-                });
-            }
+        if input.activation == Activation::Identity && !all_unit(raw) {
+            let i = raw
+                .iter()
+                .position(|&v| !(v >= T::zero() && v <= T::one()))
+                .unwrap_or(0);
+            return Err(Error::NotProbability {
+                what: Buffer::Prediction,
+                index: element_index(input, sample, start, len, i),
+            });
         }
 
         self.load_valid(input, first_pixel, len)?;
@@ -267,21 +270,32 @@ impl<T: Real> TileBuf<T> {
             }
             let binary = self.classes == 1;
             let limit = if binary { 2 } else { self.classes as i64 };
-            for (k, (v, &l)) in valid.iter_mut().zip(lab.iter()).enumerate() {
-                if Some(l) == ignore_index {
-                    *v = T::zero();
-                } else if !(0..limit).contains(&l) {
-                    let index = first + k;
-                    return Err(if binary {
-                        Error::BinaryLabel { index, label: l }
-                    } else {
-                        Error::LabelOutOfRange {
-                            index,
-                            label: l,
-                            classes: self.classes,
-                        }
-                    });
-                }
+            let has_ignore = ignore_index.is_some();
+            let ignore = ignore_index.unwrap_or(0);
+            let ignored = |l: i64| has_ignore & (l == ignore);
+            // Branch-free: mark ignored pixels, and note whether any label is out of range.
+            let mut bad = false;
+            for (v, &l) in valid.iter_mut().zip(lab.iter()) {
+                let skip = ignored(l);
+                *v = if skip { T::zero() } else { *v };
+                bad |= !skip & ((l < 0) | (l >= limit));
+            }
+            if bad {
+                let found = lab
+                    .iter()
+                    .enumerate()
+                    .find(|&(_, &l)| !ignored(l) && !(0..limit).contains(&l));
+                let (k, &label) = found.unwrap_or((0, &0));
+                let index = first + k;
+                return Err(if binary {
+                    Error::BinaryLabel { index, label }
+                } else {
+                    Error::LabelOutOfRange {
+                        index,
+                        label,
+                        classes: self.classes,
+                    }
+                });
             }
         }
         Ok(())
@@ -301,13 +315,18 @@ impl<T: Real> TileBuf<T> {
             Target::Dense(map) => {
                 gather(input, map, sample, start, len, &mut self.target)?;
                 let g = self.target.get_mut(..used).unwrap_or(&mut []);
-                if let Some(i) = g.iter().position(|v| !v.is_finite()) {
+                if !all_finite(g) {
+                    let i = g.iter().position(|v| !v.is_finite()).unwrap_or(0);
                     return Err(Error::NonFinite {
                         what: Buffer::Target,
                         index: element_index(input, sample, start, len, i),
                     });
                 }
-                if let Some(i) = g.iter().position(|&v| !(v >= T::zero() && v <= T::one())) {
+                if !all_unit(g) {
+                    let i = g
+                        .iter()
+                        .position(|&v| !(v >= T::zero() && v <= T::one()))
+                        .unwrap_or(0);
                     return Err(Error::NotProbability {
                         what: Buffer::Target,
                         index: element_index(input, sample, start, len, i),
@@ -320,20 +339,14 @@ impl<T: Real> TileBuf<T> {
                 }
             }
             Target::Labels { .. } => {
+                // One-hot, branch-free, one class row at a time (binary: the label itself).
                 let g = self.target.get_mut(..used).unwrap_or(&mut []);
-                g.fill(T::zero());
                 let binary = self.classes == 1;
-                let pairs = self.labels.iter().zip(self.valid.iter()).take(len);
-                for (k, (&l, &v)) in pairs.enumerate() {
-                    let (class, value) = if binary {
-                        (0, l as usize)
-                    } else {
-                        (l as usize, 1)
-                    };
-                    if v > T::zero() && value == 1 {
-                        if let Some(x) = g.get_mut(class * len + k) {
-                            *x = T::one();
-                        }
+                let labels = self.labels.get(..len).unwrap_or(&[]);
+                for (c, row) in g.chunks_exact_mut(len).enumerate() {
+                    let hot = if binary { 1 } else { c as i64 };
+                    for ((x, &l), &v) in row.iter_mut().zip(labels).zip(self.valid.iter()) {
+                        *x = if l == hot { v } else { T::zero() };
                     }
                 }
             }
@@ -384,6 +397,21 @@ impl<T: Real> TileBuf<T> {
             }
         }
     }
+}
+
+/// True when every element is finite (a branch-free fold the compiler vectorises; the
+/// offending index is looked for only on failure).
+#[inline(always)]
+fn all_finite<T: Real>(x: &[T]) -> bool {
+    x.iter()
+        .fold(true, |ok, v| ok & (v.abs() <= T::max_value()))
+}
+
+/// True when every element lies in `[0, 1]` (NaN fails).
+#[inline(always)]
+fn all_unit<T: Real>(x: &[T]) -> bool {
+    x.iter()
+        .fold(true, |ok, &v| ok & (v >= T::zero()) & (v <= T::one()))
 }
 
 /// Stable softmax over classes, rows of `len` pixels: `z` in, `ln s` out in place, `s` in `prob`.

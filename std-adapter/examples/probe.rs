@@ -15,14 +15,22 @@ fn time<L: Loss<f32>>(name: &str, loss: &L, input: &Input<'_, f32>, grad: &mut [
         }
         let sum: f64 = grad.iter().map(|&g| g as f64).sum();
         let same = reference.get_or_insert((v, sum)) == &(v, sum);
-        println!("{name} {isa:?}: {:.2} ms  value {v} same-as-portable {same}", best * 1e3);
+        println!(
+            "{name} {isa:?}: {:.2} ms  value {v} same-as-portable {same}",
+            best * 1e3
+        );
     }
 }
 
 fn main() {
     let shape = Shape::new(2, 4, &[96, 96, 96]).unwrap();
     let mut x = 1u32;
-    let pred: Vec<f32> = (0..shape.elements()).map(|_| { x = x.wrapping_mul(1664525).wrapping_add(1013904223); (x >> 8) as f32 / 16777216.0 * 4.0 - 2.0 }).collect();
+    let pred: Vec<f32> = (0..shape.elements())
+        .map(|_| {
+            x = x.wrapping_mul(1664525).wrapping_add(1013904223);
+            (x >> 8) as f32 / 16777216.0 * 4.0 - 2.0
+        })
+        .collect();
     let labels: Vec<u8> = (0..shape.pixels()).map(|i| (i % 4) as u8).collect();
     let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
     let mut grad = vec![0.0f32; pred.len()];

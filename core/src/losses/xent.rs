@@ -53,9 +53,13 @@ pub(crate) fn row_sum<T: Real>(
     classes: T,
 ) -> f64 {
     let binary = act == Activation::Sigmoid;
-    crate::lanes::sum4(row.target, row.log_prob, row.log_comp, pw, |g, ls, lc, w| {
-        w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide()
-    })
+    crate::lanes::sum4(
+        row.target,
+        row.log_prob,
+        row.log_comp,
+        pw,
+        |g, ls, lc, w| w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide(),
+    )
 }
 
 /// Adds `scale · pw_k · ∂ce(k)` over one class row into `out`.
