@@ -14,7 +14,7 @@ use crate::{Error, Input, Real, Shape, Tile};
 
 /// Statistics a loss accumulates in pass 1. They are additive: the statistics of a batch
 /// are the merge of those of any split of it, so devices can all-reduce them.
-pub trait Stats: Copy + Default {
+pub trait Stats: Copy + Default + Send + Sync {
     /// Adds `other` into `self`.
     fn merge(&mut self, other: &Self);
 }
@@ -33,7 +33,7 @@ pub trait Loss<T: Real> {
     /// What pass 1 accumulates.
     type Stats: Stats;
     /// What finalize hands to pass 2.
-    type Coef: Copy;
+    type Coef: Copy + Send + Sync;
 
     /// Checks the loss's parameters against the batch (class counts, weights, maps).
     fn check(&self, input: &Input<'_, T>) -> Result<(), Error>;
@@ -294,6 +294,25 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
             _ => {}
         }
     }
+    write_pass(loss, input, coef, grad, workspace, &mut buf)
+}
+
+/// Pass 2 over an input that [`accumulate`] has already accepted (the same data, or a
+/// view of part of it): writes `∂L/∂prediction` without first re-validating the batch.
+///
+/// Elements are still checked tile by tile as they are loaded, so no input makes it panic,
+/// but on data that pass 1 did not accept it may stop with an error after writing part of
+/// `grad`. [`forward_backward`] and the threaded adapter use it after their own pass 1.
+#[inline(always)]
+pub fn backward_accepted<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    workspace: &[T],
+    grad: &mut [T],
+) -> Result<(), Error> {
+    check_grad(input, grad)?;
+    let mut buf = TileBuf::new();
     write_pass(loss, input, coef, grad, workspace, &mut buf)
 }
 

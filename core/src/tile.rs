@@ -427,20 +427,23 @@ fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T
         }
     }
     sum.fill(T::zero());
-    for (zr, pr) in z.chunks_exact(len).zip(prob.chunks_exact_mut(len)) {
-        for (((p, &v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
-            *p = (v - m).vexp();
+    // `z − max`, floored at `−T::MAX`: the difference of two finite logits can overflow.
+    let floor = -T::max_value();
+    for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
+        for (((p, v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
+            *v = (*v - m).max(floor);
+            *p = v.vexp();
             *s = *s + *p;
         }
     }
-    // `mx` becomes the log-sum-exp, `sum` its reciprocal.
+    // `mx` becomes `ln Σ e^(z − max)` (in `[0, ln C]`), `sum` its reciprocal.
     for (m, s) in mx.iter_mut().zip(sum.iter_mut()) {
-        *m = *m + s.vln();
+        *m = s.vln();
         *s = T::one() / *s;
     }
     for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
         for (((v, p), &lse), &inv) in zr.iter_mut().zip(pr).zip(mx.iter()).zip(sum.iter()) {
-            *v = *v - lse;
+            *v = (*v - lse).max(floor);
             *p = *p * inv;
         }
     }

@@ -1,23 +1,42 @@
+//! Scratch timing of the dispatch levels and thread counts (superseded by the benchmarks).
 use segloss::losses::{CrossEntropy, DiceCe, Focal};
 use segloss::{Input, Loss, Shape, Target};
 use segloss_std::simd::{self, Isa};
 use std::time::Instant;
 
-fn time<L: Loss<f32>>(name: &str, loss: &L, input: &Input<'_, f32>, grad: &mut [f32]) {
+fn best_of<F: FnMut() -> f64>(mut f: F) -> (f64, f64) {
+    let mut best = f64::MAX;
+    let mut v = 0.0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        v = f();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    (best, v)
+}
+
+fn time<L: Loss<f32> + Sync>(name: &str, loss: &L, input: &Input<'_, f32>, grad: &mut [f32]) {
     let mut reference = None;
     for isa in [Isa::Portable, Isa::Avx2, Isa::Avx512] {
-        let mut best = f64::MAX;
-        let mut v = 0.0;
-        for _ in 0..5 {
-            let t = Instant::now();
-            v = simd::forward_backward(isa, loss, input, &mut [], grad).unwrap();
-            best = best.min(t.elapsed().as_secs_f64());
-        }
+        let (t, v) = best_of(|| simd::forward_backward(isa, loss, input, &mut [], grad).unwrap());
         let sum: f64 = grad.iter().map(|&g| g as f64).sum();
-        let same = reference.get_or_insert((v, sum)) == &(v, sum);
+        let same = *reference.get_or_insert((v, sum)) == (v, sum);
+        println!("{name} {isa:?}: {:.2} ms value {v} same {same}", t * 1e3);
+    }
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let (t, v) = best_of(|| {
+            segloss_std::threads::forward_backward(&pool, Isa::Avx512, loss, input, &mut [], grad)
+                .unwrap()
+        });
+        let sum: f64 = grad.iter().map(|&g| g as f64).sum();
         println!(
-            "{name} {isa:?}: {:.2} ms  value {v} same-as-portable {same}",
-            best * 1e3
+            "{name} Avx512 x{threads}: {:.2} ms same {}",
+            t * 1e3,
+            reference == Some((v, sum))
         );
     }
 }
@@ -37,7 +56,4 @@ fn main() {
     time("dice_ce", &DiceCe::new(), &input, &mut grad);
     time("ce", &CrossEntropy::new(), &input, &mut grad);
     time("focal", &Focal::new(2.0), &input, &mut grad);
-    let t = Instant::now();
-    let s: f32 = pred.iter().sum();
-    println!("sum read: {:.2} ms {s}", t.elapsed().as_secs_f64() * 1e3);
 }

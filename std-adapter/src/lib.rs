@@ -2,6 +2,7 @@
 //! and reused by every later call.
 
 pub mod simd;
+pub mod threads;
 
 use segloss::{engine, Error, Input, Loss, Real};
 

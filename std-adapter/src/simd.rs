@@ -102,3 +102,9 @@ dispatched! {
     pub fn forward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T]) -> Result<f64, Error>
         => engine::forward(loss, input, workspace);
 }
+
+dispatched! {
+    /// [`engine::backward_accepted`] at instruction-set level `isa`.
+    pub fn backward_accepted<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>
+        => engine::backward_accepted(loss, input, coef, workspace, grad);
+}

@@ -523,6 +523,19 @@ fn huge_finite_logits_give_finite_losses_and_gradients() {
     let mut grad = [0.0f32; 3];
     let v = Dpce::new(&penalty).value_grad(&input, &mut grad).unwrap();
     assert!(v.is_finite() && v > 1e39, "{v}");
+    // Regression (fuzz finding): logits whose difference overflows f32 (TopK's per-pixel
+    // loss became +inf).
+    let apart = [-2.1267648e38f32, 2.3013915e38];
+    let two = Shape::new(1, 2, &[1]).unwrap();
+    let mut rng = Rng(7);
+    let data = LossData::new(2, 1, &mut rng);
+    let input = Input::new(&apart, two, Target::labels(&[0u8])).unwrap();
+    for (name, loss) in catalogue(&data) {
+        let mut grad = [0.0f32; 2];
+        let v = loss.value_grad(&input, &mut grad).unwrap();
+        assert!(v.is_finite(), "{name}: {v}");
+        assert!(grad.iter().all(|g| g.is_finite()), "{name}: {grad:?}");
+    }
     let big: Vec<f32> = [3e38f32, -3e38, 1e37, -2e37, 0.0, 5.0].to_vec();
     let shape = Shape::new(1, 3, &[2]).unwrap();
     let mut rng = Rng(6);

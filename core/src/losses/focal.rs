@@ -118,19 +118,22 @@ fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T)
         return (0.0, T::zero());
     }
     let w = pow(q, gamma);
-    // γ (1 − s)^(γ − 1) ln s, which tends to 0 as s → 1 for every γ > 0.
-    let dw_log = if gamma == T::zero() || q <= T::zero() {
-        T::zero()
-    } else {
-        gamma * q.vpow(gamma - T::one()) * ls
+    // γ (1 − s)^(γ − 1) · x, which tends to 0 as s → 1 for every γ > 0.
+    let dw = |x: T| {
+        if gamma == T::zero() || q <= T::zero() {
+            T::zero()
+        } else {
+            gamma * q.vpow(gamma - T::one()) * x
+        }
     };
     let loss = -(a * w).wide() * ls.wide();
     let grad = match act {
         // ∂L/∂s = −a [(1 − s)^γ / s − γ (1 − s)^(γ−1) ln s], with PyTorch BCELoss's floor
-        // on the `1/s` of the logarithm's derivative.
-        Activation::Identity => -a * (w / s.max(T::of(xent::PROB_EPS)) - dw_log),
-        // s ∂L/∂s = −a [(1 − s)^γ − γ s (1 − s)^(γ−1) ln s]
-        _ => -a * (w - s * dw_log),
+        // on the `1/s` of the logarithm's derivative (`ln s ≥ −100` here).
+        Activation::Identity => -a * (w / s.max(T::of(xent::PROB_EPS)) - dw(ls)),
+        // s ∂L/∂s = −a [(1 − s)^γ − γ (1 − s)^(γ−1) s ln s]; `s ln s` first, so that an
+        // underflowed `s` with a huge `ln s` gives 0, not `0 · ∞`.
+        _ => -a * (w - dw(s * ls)),
     };
     (loss, grad)
 }

@@ -80,7 +80,8 @@ pub(crate) fn row_grad<T: Real>(
     }
 }
 
-/// Adds each pixel's unweighted cross entropy (summed over classes) into `out`.
+/// Adds each pixel's unweighted cross entropy (summed over classes) into `out`, saturating
+/// at `T`'s largest value.
 #[inline(always)]
 pub(crate) fn row_pixels<T: Real>(
     row: &ClassRow<'_, T>,
@@ -95,6 +96,7 @@ pub(crate) fn row_pixels<T: Real>(
         .zip(row.log_prob)
         .zip(row.log_comp);
     for ((((o, &g), &ls), &lc), &v) in items.zip(valid) {
-        *o = *o + v * elem(binary, g, ls, lc);
+        // Saturating: a pixel's summed loss can exceed `T`'s range at extreme logits.
+        *o = (*o + v * elem(binary, g, ls, lc)).min(T::max_value());
     }
 }
