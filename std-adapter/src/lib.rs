@@ -68,3 +68,6 @@ fn grow<T: Real>(v: &mut Vec<T>, len: usize) {
         v.resize(len, T::zero());
     }
 }
+
+pub mod npy;
+pub mod runtime;
