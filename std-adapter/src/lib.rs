@@ -71,3 +71,4 @@ fn grow<T: Real>(v: &mut Vec<T>, len: usize) {
 
 pub mod npy;
 pub mod runtime;
+pub mod spec;
