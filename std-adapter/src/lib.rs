@@ -69,6 +69,7 @@ fn grow<T: Real>(v: &mut Vec<T>, len: usize) {
     }
 }
 
+pub mod cli;
 pub mod npy;
 pub mod runtime;
 pub mod spec;

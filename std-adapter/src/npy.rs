@@ -627,6 +627,30 @@ pub fn to_bytes<E: Element>(shape: &[usize], data: &[E]) -> Vec<u8> {
     out
 }
 
+/// Streams a `.npy` file holding `data` with `shape` (C order) into `out`.
+pub fn write_to<E: Element>(
+    out: &mut impl std::io::Write,
+    shape: &[usize],
+    data: &[E],
+) -> std::io::Result<()> {
+    if shape.iter().product::<usize>() != data.len() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} elements do not fill shape {shape:?}", data.len()),
+        ));
+    }
+    out.write_all(&header_bytes(E::DTYPE, shape))?;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for chunk in data.chunks(8 * 1024) {
+        buf.clear();
+        for &x in chunk {
+            x.put(&mut buf);
+        }
+        out.write_all(&buf)?;
+    }
+    Ok(())
+}
+
 /// Writes `data` with `shape` to a `.npy` file at `path` (created or truncated).
 pub fn write<E: Element>(
     path: impl AsRef<Path>,
