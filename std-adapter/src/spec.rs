@@ -1809,11 +1809,19 @@ impl Spec {
             }
             _ => None,
         };
+        // A region loss's `require` names the first parameter of its condition; find the
+        // clause the given values actually break.
+        let broken = match error {
+            segloss::Error::Parameter { allowed, .. } => broken_clause(allowed, &leaf.args),
+            _ => None,
+        };
+        let param = broken.as_ref().map(|(p, _)| *p).or(param);
         let span = param
             .and_then(|p| leaf.args.iter().find(|a| a.name == p))
             .and_then(|a| a.span)
             .unwrap_or(leaf.span);
-        SpecError::new(&self.text, span, format!("`{}`: {error}", leaf.label))
+        let note = broken.map_or(String::new(), |(_, clause)| format!(" (`{clause}` fails)"));
+        SpecError::new(&self.text, span, format!("`{}`: {error}{note}", leaf.label))
     }
 
     fn build_leaf<'a, T: Real>(
@@ -1942,6 +1950,39 @@ impl Spec {
             }
         })
     }
+}
+
+/// The first clause `name op number` of a condition `a && b && ...` that the given
+/// arguments break, with the parameter it is about.
+fn broken_clause(condition: &str, args: &[Given]) -> Option<(&'static str, String)> {
+    for clause in condition.split("&&").map(str::trim) {
+        let mut parts = clause.split_whitespace();
+        let (Some(name), Some(op), Some(bound), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let Ok(bound) = bound.parse::<f64>() else {
+            continue;
+        };
+        let Some(arg) = args.iter().find(|a| a.name == name && a.span.is_some()) else {
+            continue;
+        };
+        let Val::Num(x) = arg.val else {
+            continue;
+        };
+        let holds = match op {
+            ">=" => x >= bound,
+            ">" => x > bound,
+            "<=" => x <= bound,
+            "<" => x < bound,
+            _ => true,
+        };
+        if !holds {
+            return Some((arg.name, clause.to_string()));
+        }
+    }
+    None
 }
 
 /// Read access to a leaf's parameters.

@@ -546,6 +546,8 @@ fn check_errors_point_at_the_member_and_argument() {
             11,
         ),
         ("0.5*tversky(alpha=-0.5)", "parameter `alpha`", 19),
+        ("tversky(alpha=0.3, beta=-1)", "(`beta >= 0` fails)", 25),
+        ("ss(w=2)", "(`w <= 1` fails)", 6),
         ("dice_ce(ce=ce(label_smoothing=2))", "`dice_ce.ce`", 31),
         ("topk(0)", "parameter `k` must be in (0, 100]", 6),
     ] {
