@@ -1117,7 +1117,7 @@ impl Bench<'_> {
         let traffic = (elements * size + pixels * label_bytes + elements * size) as f64;
         let bytes_per_s = traffic / median_s;
         let json = format!(
-            "{{\"loss\": {}, \"shape\": {}, \"dtype\": {}, \"activation\": {}, \"iters\": {}, \
+            "{{\"spec\": {}, \"shape\": {}, \"dtype\": {}, \"activation\": {}, \"iters\": {}, \
              \"threads_requested\": {}, \"threads_used\": 1, \"value\": {}, \"median_s\": {}, \
              \"min_s\": {}, \"elements\": {elements}, \"elements_per_s\": {}, \"traffic_bytes\": {}, \
              \"bytes_per_s\": {}, \"read_bandwidth_bytes_per_s\": {}, \"fraction_of_bandwidth\": {}}}\n",

@@ -582,6 +582,7 @@ fn bench_loss_prints_a_json_line_last() {
     }
     let traffic = json_number(last, "traffic_bytes");
     assert_eq!(traffic, (2 * 1536 * 4 + 512) as f64);
+    assert!(last.starts_with("{\"spec\": \"dice_ce\""), "{last}");
     assert!(!out.stderr.is_empty(), "progress goes to stderr");
     let out = segloss(&["bench", "loss", "--loss", "dice", "--shape", "2,3"]);
     assert_eq!(out.code, 2);
