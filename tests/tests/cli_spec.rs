@@ -14,7 +14,7 @@ use segloss::losses::{
 };
 use segloss::presets::{monai, nnunet, paper, smp};
 use segloss::region::EmptyClass;
-use segloss::{engine, Activation, Input, Layout, Loss, Real, Shape, Target};
+use segloss::{engine, Activation, Input, Layout, Loss, Real, Shape, Stats, Target};
 use segloss_std::spec::{BuildContext, Spec};
 
 #[derive(Loss)]
@@ -561,4 +561,38 @@ fn check_errors_point_at_the_member_and_argument() {
     let spec = Spec::parse("dpce").unwrap();
     let err = spec.build::<f64>(&BuildContext::default()).unwrap_err();
     assert!(err.message.contains("--penalty"), "{err}");
+}
+
+#[test]
+fn runtime_statistics_merge_across_sample_views() {
+    // Data-parallel use: each device accumulates its samples, the statistics are merged
+    // (empty member slots adopt the other side), and finalize gives the whole batch's loss.
+    let cfg = &CONFIGS[0];
+    let mut rng = Rng(11);
+    let b = batch::<f64>(cfg, &mut rng);
+    let input = input(cfg, &b);
+    let spec = Spec::parse(
+        "0.5*dice_ce + 0.3*focal_tversky(batch=true) + wce(inverse_frequency) + focal(alpha=0.25)",
+    )
+    .unwrap();
+    let fused = spec.build::<f64>(&BuildContext::default()).unwrap();
+    let whole = engine::forward(&fused, &input, &mut []).unwrap();
+    let (mut first, mut second) = (Default::default(), Default::default());
+    engine::accumulate(&fused, &input.samples(0..1).unwrap(), &mut first, &mut []).unwrap();
+    engine::accumulate(&fused, &input.samples(1..2).unwrap(), &mut second, &mut []).unwrap();
+    let mut merged: segloss_std::runtime::CompoundStats = Default::default();
+    merged.merge(&second);
+    merged.merge(&first);
+    let done = fused.finalize(&merged, &mut []);
+    assert!(
+        (done.value - whole).abs() < 1e-12,
+        "{} vs {whole}",
+        done.value
+    );
+    let (mut g_whole, mut g_merged) = (vec![0.0; b.pred.len()], vec![0.0; b.pred.len()]);
+    engine::forward_backward(&fused, &input, &mut [], &mut g_whole).unwrap();
+    engine::backward(&fused, &input, &done.coef, &mut g_merged).unwrap();
+    for (a, m) in g_whole.iter().zip(&g_merged) {
+        assert!((a - m).abs() < 1e-12, "{a} vs {m}");
+    }
 }
