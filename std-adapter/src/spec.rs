@@ -87,7 +87,7 @@ pub enum Kind {
 
 /// A parameter's default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Default {
+pub enum ParamDefault {
     /// Must be given (a Rust constructor argument without a default).
     Required,
     /// Not set unless given (an optional setter: `with_weight`, `with_alpha`).
@@ -104,7 +104,7 @@ pub struct Param {
     /// What it takes.
     pub kind: Kind,
     /// Its default.
-    pub default: Default,
+    pub default: ParamDefault,
     /// True for a constructor argument, which may be given by position.
     pub positional: bool,
 }
@@ -113,7 +113,7 @@ const fn p(name: &'static str, kind: Kind, default: &'static str) -> Param {
     Param {
         name,
         kind,
-        default: Default::Value(default),
+        default: ParamDefault::Value(default),
         positional: false,
     }
 }
@@ -122,7 +122,7 @@ const fn unset(name: &'static str, kind: Kind) -> Param {
     Param {
         name,
         kind,
-        default: Default::Unset,
+        default: ParamDefault::Unset,
         positional: false,
     }
 }
@@ -133,8 +133,8 @@ const fn arg(name: &'static str, kind: Kind, default: Option<&'static str>) -> P
         name,
         kind,
         default: match default {
-            Some(d) => Default::Value(d),
-            None => Default::Required,
+            Some(d) => ParamDefault::Value(d),
+            None => ParamDefault::Required,
         },
         positional: true,
     }
@@ -543,9 +543,9 @@ fn describe_param(p: &Param) -> String {
         Kind::Member(l) => format!("{l}(..)"),
     };
     match p.default {
-        Default::Required => format!("{} (required: {short})", p.name),
-        Default::Unset => format!("{} ({short})", p.name),
-        Default::Value(v) => match p.kind {
+        ParamDefault::Required => format!("{} (required: {short})", p.name),
+        ParamDefault::Unset => format!("{} ({short})", p.name),
+        ParamDefault::Value(v) => match p.kind {
             Kind::Choice(_) => format!("{}={v} ({short})", p.name),
             _ => format!("{}={v}", p.name),
         },
@@ -1551,7 +1551,11 @@ impl Resolver<'_> {
             other => return Err(self.err(r.span, format!("internal: no expansion for `{other}`"))),
         };
         // Required own parameters (constructor arguments without a default).
-        for p in def.params.iter().filter(|p| p.default == Default::Required) {
+        for p in def
+            .params
+            .iter()
+            .filter(|p| p.default == ParamDefault::Required)
+        {
             if r.given(p.name).is_none() {
                 return Err(self.missing(def, p, r.span));
             }
@@ -1696,7 +1700,7 @@ pub struct BuildContext<'a, T> {
     pub spacing: Option<&'a [f64]>,
 }
 
-impl<T> core::default::Default for BuildContext<'_, T> {
+impl<T> Default for BuildContext<'_, T> {
     fn default() -> Self {
         BuildContext {
             penalty: None,
@@ -1727,7 +1731,7 @@ impl Spec {
                 .def
                 .params
                 .iter()
-                .filter(|p| p.default == Default::Required)
+                .filter(|p| p.default == ParamDefault::Required)
             {
                 if !leaf.args.iter().any(|a| a.name == p.name) {
                     return Err(resolver.missing(leaf.def, p, leaf.span));
@@ -2256,7 +2260,7 @@ mod tests {
         let num = |name: &str, loss: &str| -> f64 {
             let def = lookup(loss).unwrap();
             match def.param(name).unwrap().default {
-                Default::Value(v) => v.parse().unwrap(),
+                ParamDefault::Value(v) => v.parse().unwrap(),
                 _ => panic!("{loss}.{name} has no default"),
             }
         };
