@@ -1,7 +1,11 @@
 //! segloss with owned buffers: the workspace and the gradient are allocated once per shape
 //! and reused by every later call.
 
+pub mod cli;
+pub mod npy;
+pub mod runtime;
 pub mod simd;
+pub mod spec;
 pub mod threads;
 
 use segloss::{engine, Error, Input, Loss, Real};

@@ -1,0 +1,600 @@
+//! Losses chosen at run time: [`AnyLoss`], the closed set of the built-in losses, and
+//! [`Compound`], a weighted sum of up to [`MAX_MEMBERS`] of them that runs as **one** fused
+//! loss (one accumulate pass, one gradient pass), like a `#[derive(Loss)]` compound.
+//!
+//! The [`Loss`] trait needs `Stats: Copy + Default`, so the compound's statistics are a
+//! fixed array of per-member enums ([`MemberStats`]: default = empty, a merge adopts the
+//! other side's variant when empty). Two things keep it small and fast:
+//!
+//! - **Shared region statistics.** Every region loss accumulates the same soft confusion
+//!   statistics; they differ only in grouping (per sample, or pooled with `batch`). The
+//!   compound accumulates them **once** (per sample if any region member is per sample,
+//!   else pooled) and finalizes each region member from them, pooling the per-sample
+//!   statistics for its `batch` members. One [`RegionStats`] (~28 KB) instead of one per
+//!   member; the per-member enum only holds the small pixel-loss statistics (≤ 4 KB).
+//! - **Summed region coefficients.** The region gradient is affine per element with four
+//!   coefficients per (group, class), so the weighted coefficients of all region members are
+//!   added into one [`RegionCoef`] and pass 2 runs the affine map once for all of them.
+//!
+//! The results equal the Rust compound's up to floating-point rounding of the reordered
+//! sums (within 1e-12 relative in `f64`; see `tests/tests/cli_spec.rs`).
+//!
+//! ```
+//! use segloss::{engine, losses::{CrossEntropy, Dice}, Input, Shape, Target};
+//! use segloss_std::runtime::{AnyLoss, Compound};
+//! let logits = [1.0f64, -1.0, 0.0, 2.0, -2.0, 1.0]; // (B=1, C=2, 3 pixels)
+//! let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+//! let mut loss = Compound::new();
+//! loss.push(0.7, AnyLoss::Dice(Dice::new()))?;
+//! loss.push(0.3, AnyLoss::Ce(CrossEntropy::new()))?;
+//! let fused = engine::forward(&loss, &input, &mut [])?;
+//! let apart = 0.7 * engine::forward(&Dice::new(), &input, &mut [])?
+//!     + 0.3 * engine::forward(&CrossEntropy::new(), &input, &mut [])?;
+//! assert!((fused - apart).abs() < 1e-12);
+//! # Ok::<(), segloss::Error>(())
+//! ```
+
+use segloss::losses::{
+    Asym, BalancedBce, CrossEntropy, Dice, Dpce, ExpLogCe, ExpLogDice, Focal, FocalTversky,
+    FocalTverskyMean, GeneralizedDice, Iou, Mcc, PenaltyGeneralizedDice, SensitivitySpecificity,
+    TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
+};
+use segloss::presets::{SmpDice, SoftDice};
+use segloss::region::{self, RegionCoef, RegionFormula, RegionStats, MAX_REGION_ENTRIES};
+use segloss::{Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
+
+/// The most members a [`Compound`] holds.
+pub const MAX_MEMBERS: usize = 8;
+
+/// Declares [`AnyLoss`], the per-member statistics and coefficients, and their dispatch.
+///
+/// Adding a loss: one line here (a pixel loss: `Variant(Type<'a>, Type<'static>)`; a region
+/// loss: `Variant(Type<'a>)`), plus its entry in the spec registry (`spec.rs`).
+macro_rules! any_loss {
+    (
+        pixel { $($pv:ident($pt:ty, $ps:ty)),* $(,)? }
+        region { $($rv:ident($rt:ty)),* $(,)? }
+    ) => {
+        /// One built-in loss, chosen at run time.
+        #[derive(Clone, Copy, Debug)]
+        #[non_exhaustive]
+        pub enum AnyLoss<'a, T: Real> {
+            $(
+                #[doc = concat!("`", stringify!($pt), "`.")]
+                $pv($pt),
+            )*
+            $(
+                #[doc = concat!("`", stringify!($rt), "` (a region loss).")]
+                $rv($rt),
+            )*
+        }
+
+        /// The statistics of one non-region member of a [`Compound`].
+        // WCE's per-class sums (4 KB) make the largest variant; `Stats` must be `Copy`, so
+        // no box: the compound holds MAX_MEMBERS of these (32 KB).
+        #[derive(Clone, Copy, Debug, Default)]
+        #[allow(missing_docs, clippy::large_enum_variant)]
+        pub enum MemberStats {
+            /// Nothing accumulated yet (a merge adopts the other side).
+            #[default]
+            Empty,
+            $( $pv(<$ps as Loss<f64>>::Stats), )*
+        }
+
+        /// The gradient coefficients of one non-region member of a [`Compound`].
+        #[derive(Clone, Copy, Debug, Default)]
+        #[allow(missing_docs, clippy::large_enum_variant)]
+        pub enum MemberCoef {
+            /// No coefficients (region members: theirs are summed into the compound's).
+            #[default]
+            None,
+            $( $pv(<$ps as Loss<f64>>::Coef), )*
+        }
+
+        impl Stats for MemberStats {
+            fn merge(&mut self, other: &Self) {
+                match (&mut *self, other) {
+                    (_, MemberStats::Empty) => {}
+                    (MemberStats::Empty, o) => *self = *o,
+                    $( (MemberStats::$pv(a), MemberStats::$pv(b)) => a.merge(b), )*
+                    #[allow(unreachable_patterns)]
+                    _ => {}
+                }
+            }
+        }
+
+        impl<'a, T: Real> AnyLoss<'a, T> {
+            /// The loss as the [`Loss`] trait, for the calls every loss answers.
+            fn dyn_check(&self, input: &Input<'_, T>) -> Result<(), Error> {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::check(l, input), )*
+                    $( AnyLoss::$rv(l) => Loss::<T>::check(l, input), )*
+                }
+            }
+
+            fn dyn_workspace_len(&self, shape: &Shape) -> usize {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::workspace_len(l, shape), )*
+                    $( AnyLoss::$rv(l) => Loss::<T>::workspace_len(l, shape), )*
+                }
+            }
+
+            fn dyn_prepare(&self, input: &Input<'_, T>, ws: &mut [T]) -> Result<(), Error> {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::prepare(l, input, ws), )*
+                    $( AnyLoss::$rv(l) => Loss::<T>::prepare(l, input, ws), )*
+                }
+            }
+
+            /// `Some(batch)` for a region loss: whether it pools its statistics.
+            fn region_batch(&self) -> Option<bool> {
+                match self {
+                    $( AnyLoss::$rv(l) => Some(RegionFormula::aggregation(l).batch), )*
+                    _ => None,
+                }
+            }
+
+            fn region_accumulate(&self, tile: &Tile<'_, T>, stats: &mut RegionStats) {
+                match self {
+                    $( AnyLoss::$rv(l) => region::accumulate(l, tile, stats), )*
+                    _ => {}
+                }
+            }
+
+            fn region_finalize(&self, stats: &RegionStats) -> Option<Finalized<RegionCoef>> {
+                match self {
+                    $( AnyLoss::$rv(l) => Some(region::finalize(l, stats)), )*
+                    _ => None,
+                }
+            }
+
+            fn pixel_accumulate(&self, tile: &Tile<'_, T>, slot: &mut MemberStats, ws: &mut [T]) {
+                match self {
+                    $(
+                        AnyLoss::$pv(l) => {
+                            if !matches!(slot, MemberStats::$pv(_)) {
+                                *slot = MemberStats::$pv(Default::default());
+                            }
+                            if let MemberStats::$pv(s) = slot {
+                                Loss::<T>::accumulate(l, tile, s, ws);
+                            }
+                        }
+                    )*
+                    _ => {}
+                }
+            }
+
+            fn pixel_finalize(&self, slot: &MemberStats, ws: &mut [T]) -> (f64, MemberCoef) {
+                match self {
+                    $(
+                        AnyLoss::$pv(l) => {
+                            let stats = match slot {
+                                MemberStats::$pv(s) => *s,
+                                _ => Default::default(),
+                            };
+                            let f = Loss::<T>::finalize(l, &stats, ws);
+                            (f.value, MemberCoef::$pv(f.coef))
+                        }
+                    )*
+                    _ => (0.0, MemberCoef::None),
+                }
+            }
+
+            fn pixel_scale(&self, coef: &mut MemberCoef, factor: f64) {
+                match (self, coef) {
+                    $( (AnyLoss::$pv(l), MemberCoef::$pv(c)) => Loss::<T>::scale(l, c, factor), )*
+                    _ => {}
+                }
+            }
+
+            fn pixel_backward(&self, coef: &MemberCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
+                match (self, coef) {
+                    $( (AnyLoss::$pv(l), MemberCoef::$pv(c)) => Loss::<T>::backward(l, c, tile, grad), )*
+                    _ => {}
+                }
+            }
+
+            /// The variant's name (the Rust type).
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $( AnyLoss::$pv(_) => stringify!($pt), )*
+                    $( AnyLoss::$rv(_) => stringify!($rt), )*
+                }
+            }
+        }
+    };
+}
+
+any_loss! {
+    pixel {
+        Ce(CrossEntropy<'a>, CrossEntropy<'static>),
+        Wce(WeightedCrossEntropy<'a>, WeightedCrossEntropy<'static>),
+        TopK(TopK, TopK),
+        TopKThreshold(TopKThreshold, TopKThreshold),
+        Focal(Focal<'a>, Focal<'static>),
+        Dpce(Dpce<'a, T>, Dpce<'static, f64>),
+        BalancedBce(BalancedBce, BalancedBce),
+        ExpLogCe(ExpLogCe<'a>, ExpLogCe<'static>),
+    }
+    region {
+        Dice(Dice<'a>),
+        Iou(Iou<'a>),
+        Tversky(Tversky<'a>),
+        FocalTversky(FocalTversky<'a>),
+        FocalTverskyMean(FocalTverskyMean<'a>),
+        Asym(Asym<'a>),
+        GeneralizedDice(GeneralizedDice<'a>),
+        PenaltyGeneralizedDice(PenaltyGeneralizedDice<'a>),
+        SensitivitySpecificity(SensitivitySpecificity<'a>),
+        Mcc(Mcc<'a>),
+        ExpLogDice(ExpLogDice<'a>),
+        SoftDice(SoftDice<'a>),
+        SmpDice(SmpDice<'a>),
+    }
+}
+
+impl<T: Real> AnyLoss<'_, T> {
+    /// True for a region (overlap) loss.
+    pub fn is_region(&self) -> bool {
+        self.region_batch().is_some()
+    }
+}
+
+/// A weighted member of a [`Compound`].
+#[derive(Clone, Copy, Debug)]
+pub struct Member<'a, T: Real> {
+    /// Its weight in the sum.
+    pub weight: f64,
+    /// The loss.
+    pub loss: AnyLoss<'a, T>,
+}
+
+/// A weighted sum of up to [`MAX_MEMBERS`] built-in losses, fused into one [`Loss`].
+#[derive(Clone, Debug)]
+pub struct Compound<'a, T: Real> {
+    members: Vec<Member<'a, T>>,
+}
+
+impl<T: Real> Default for Compound<'_, T> {
+    fn default() -> Self {
+        Compound {
+            members: Vec::new(),
+        }
+    }
+}
+
+impl<'a, T: Real> Compound<'a, T> {
+    /// A compound with no member (its loss is 0).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `weight · loss`; refused beyond [`MAX_MEMBERS`] members.
+    pub fn push(&mut self, weight: f64, loss: AnyLoss<'a, T>) -> Result<(), Error> {
+        if self.members.len() >= MAX_MEMBERS {
+            return Err(Error::Parameter {
+                name: "members",
+                allowed: "at most 8 members in one compound",
+            });
+        }
+        self.members.push(Member { weight, loss });
+        Ok(())
+    }
+
+    /// The members, in order.
+    pub fn members(&self) -> &[Member<'a, T>] {
+        &self.members
+    }
+
+    /// Each member's value (unweighted), in member order, from a finalized coefficient.
+    pub fn member_values<'c>(&self, coef: &'c CompoundCoef) -> &'c [f64] {
+        &coef.values[..self.members.len().min(MAX_MEMBERS)]
+    }
+
+    /// Checks every member against the batch; on error, the failing member's index.
+    pub fn check_members(&self, input: &Input<'_, T>) -> Result<(), (usize, Error)> {
+        for (i, m) in self.members.iter().enumerate() {
+            if !m.weight.is_finite() {
+                return Err((
+                    i,
+                    Error::Parameter {
+                        name: "weight",
+                        allowed: "finite",
+                    },
+                ));
+            }
+            m.loss.dyn_check(input).map_err(|e| (i, e))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the shared region statistics are per sample (`Some(false)`), pooled
+    /// (`Some(true)`), or absent.
+    fn region_pooled(&self) -> Option<bool> {
+        let mut batches = self.members.iter().filter_map(|m| m.loss.region_batch());
+        let first = batches.next()?;
+        Some(first && batches.all(|b| b))
+    }
+
+    /// The member whose grouping the shared region statistics follow.
+    fn region_driver(&self) -> Option<&AnyLoss<'a, T>> {
+        let pooled = self.region_pooled()?;
+        self.members
+            .iter()
+            .map(|m| &m.loss)
+            .find(|l| l.region_batch() == Some(pooled))
+    }
+
+    /// Calls `f(member, workspace slice)` for every member, splitting `ws` in member order.
+    fn split(&self, shape: &Shape, ws: &mut [T], mut f: impl FnMut(usize, &mut [T])) {
+        let mut rest = ws;
+        for (i, m) in self.members.iter().enumerate() {
+            let len = m.loss.dyn_workspace_len(shape).min(rest.len());
+            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            f(i, mine);
+        }
+    }
+}
+
+/// What a [`Compound`] accumulates.
+#[derive(Clone, Copy, Debug)]
+pub struct CompoundStats {
+    /// The region statistics all region members share.
+    pub region: RegionStats,
+    /// Each non-region member's statistics, in member order.
+    pub members: [MemberStats; MAX_MEMBERS],
+    /// The batch shape pass 1 saw (finalize splits the workspace by it).
+    pub shape: Option<Shape>,
+}
+
+impl Default for CompoundStats {
+    fn default() -> Self {
+        CompoundStats {
+            region: RegionStats::default(),
+            members: [MemberStats::Empty; MAX_MEMBERS],
+            shape: None,
+        }
+    }
+}
+
+impl Stats for CompoundStats {
+    fn merge(&mut self, other: &Self) {
+        self.region.merge(&other.region);
+        for (a, b) in self.members.iter_mut().zip(&other.members) {
+            a.merge(b);
+        }
+        self.shape = self.shape.or(other.shape);
+    }
+}
+
+/// What a [`Compound`] hands to pass 2, and each member's value.
+#[derive(Clone, Copy, Debug)]
+pub struct CompoundCoef {
+    /// The weighted sum of the region members' coefficients.
+    pub region: RegionCoef,
+    /// True when some member is a region loss.
+    pub has_region: bool,
+    /// Each non-region member's weighted coefficients.
+    pub members: [MemberCoef; MAX_MEMBERS],
+    /// Each member's value, unweighted.
+    pub values: [f64; MAX_MEMBERS],
+}
+
+/// The statistics of every group summed into one (what a `batch` member sees).
+fn pool(s: &RegionStats) -> RegionStats {
+    let mut out = RegionStats::default();
+    let classes = s.classes.max(1);
+    out.classes = s.classes;
+    out.groups = usize::from(s.groups > 0);
+    for group in s.entries.chunks_exact(classes).take(s.groups) {
+        for (o, e) in out.entries.iter_mut().zip(group) {
+            o.tp += e.tp;
+            o.sum_s += e.sum_s;
+            o.sum_g += e.sum_g;
+            o.sum_ss += e.sum_ss;
+            o.sum_gg += e.sum_gg;
+            o.sum_gss += e.sum_gss;
+            o.n += e.n;
+        }
+    }
+    out
+}
+
+/// Adds `w · term` into `dst` over `groups` groups; a pooled term applies to every group of a
+/// per-sample `dst`.
+fn add_region(dst: &mut RegionCoef, groups: usize, w: f64, term: &RegionCoef) {
+    let c = dst.classes.max(1);
+    let spread = term.batch && !dst.batch;
+    for g in 0..groups {
+        let src_group = if spread { 0 } else { g };
+        let out = dst.entries.iter_mut().skip(g * c).take(c);
+        let src = term.entries.iter().skip(src_group * c).take(c);
+        for (d, s) in out.zip(src) {
+            for (x, y) in d.iter_mut().zip(s) {
+                *x += w * y;
+            }
+        }
+    }
+}
+
+impl<T: Real> Loss<T> for Compound<'_, T> {
+    type Stats = CompoundStats;
+    type Coef = CompoundCoef;
+
+    fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
+        self.check_members(input).map_err(|(_, e)| e)
+    }
+
+    fn workspace_len(&self, shape: &Shape) -> usize {
+        self.members
+            .iter()
+            .map(|m| m.loss.dyn_workspace_len(shape))
+            .sum()
+    }
+
+    fn prepare(&self, input: &Input<'_, T>, workspace: &mut [T]) -> Result<(), Error> {
+        let mut result = Ok(());
+        self.split(&input.shape(), workspace, |i, ws| {
+            if result.is_ok() {
+                result = self.members[i].loss.dyn_prepare(input, ws);
+            }
+        });
+        result
+    }
+
+    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut CompoundStats, workspace: &mut [T]) {
+        stats.shape = Some(tile.shape());
+        if let Some(driver) = self.region_driver() {
+            driver.region_accumulate(tile, &mut stats.region);
+        }
+        let slots = &mut stats.members;
+        self.split(&tile.shape(), workspace, |i, ws| {
+            if let Some(slot) = slots.get_mut(i) {
+                self.members[i].loss.pixel_accumulate(tile, slot, ws);
+            }
+        });
+    }
+
+    fn finalize(&self, stats: &CompoundStats, workspace: &mut [T]) -> Finalized<CompoundCoef> {
+        let shape = stats.shape.unwrap_or(Shape::UNIT);
+        let pooled = self.region_pooled();
+        let classes = stats.region.classes;
+        let mut coef = CompoundCoef {
+            region: RegionCoef {
+                entries: [[0.0; 4]; MAX_REGION_ENTRIES],
+                classes,
+                batch: pooled.unwrap_or(true),
+            },
+            has_region: pooled.is_some(),
+            members: [MemberCoef::None; MAX_MEMBERS],
+            values: [0.0; MAX_MEMBERS],
+        };
+        // The pooled statistics `batch` members need when the shared ones are per sample.
+        let needs_pool = pooled == Some(false)
+            && self
+                .members
+                .iter()
+                .any(|m| m.loss.region_batch() == Some(true));
+        let pooled_stats = needs_pool.then(|| pool(&stats.region));
+        let groups = if coef.region.batch {
+            1
+        } else {
+            stats.region.groups
+        };
+        let mut value = 0.0;
+        self.split(&shape, workspace, |i, ws| {
+            let m = &self.members[i];
+            let w = m.weight;
+            let member_value = match m.loss.region_batch() {
+                Some(batch) => {
+                    let source = match (&pooled_stats, batch) {
+                        (Some(p), true) => p,
+                        _ => &stats.region,
+                    };
+                    match m.loss.region_finalize(source) {
+                        Some(f) => {
+                            add_region(&mut coef.region, groups, w, &f.coef);
+                            f.value
+                        }
+                        None => 0.0,
+                    }
+                }
+                None => {
+                    let slot = stats.members.get(i).copied().unwrap_or_default();
+                    let (v, mut c) = m.loss.pixel_finalize(&slot, ws);
+                    m.loss.pixel_scale(&mut c, w);
+                    if let Some(out) = coef.members.get_mut(i) {
+                        *out = c;
+                    }
+                    v
+                }
+            };
+            value += w * member_value;
+            if let Some(out) = coef.values.get_mut(i) {
+                *out = member_value;
+            }
+        });
+        Finalized { value, coef }
+    }
+
+    fn scale(&self, coef: &mut CompoundCoef, factor: f64) {
+        region::scale(&mut coef.region, factor);
+        for (m, c) in self.members.iter().zip(coef.members.iter_mut()) {
+            m.loss.pixel_scale(c, factor);
+        }
+    }
+
+    fn backward(&self, coef: &CompoundCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
+        if coef.has_region {
+            region::backward(&coef.region, tile, grad);
+        }
+        for (m, c) in self.members.iter().zip(coef.members.iter()) {
+            m.loss.pixel_backward(c, tile, grad);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use segloss::losses::{DiceCe, Reduction};
+    use segloss::{engine, Target};
+
+    fn sizes() -> (usize, usize) {
+        (
+            std::mem::size_of::<CompoundStats>(),
+            std::mem::size_of::<CompoundCoef>(),
+        )
+    }
+
+    #[test]
+    fn statistics_stay_small() {
+        let (stats, coef) = sizes();
+        // One shared RegionStats (~28 KB) and eight small per-member slots (WCE's ~4 KB).
+        assert!(stats < 64 * 1024, "CompoundStats is {stats} bytes");
+        assert!(coef < 40 * 1024, "CompoundCoef is {coef} bytes");
+    }
+
+    #[test]
+    fn mixed_pooling_matches_the_rust_compound() {
+        let shape = Shape::new(3, 3, &[5, 7]).unwrap();
+        let pred: Vec<f64> = (0..shape.elements())
+            .map(|i| ((i * 7919) % 13) as f64 / 4.0 - 1.5)
+            .collect();
+        let labels: Vec<u8> = (0..shape.pixels()).map(|i| ((i * 31) % 3) as u8).collect();
+        let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+        let rust = DiceCe {
+            dice: Dice::new().with_batch(true),
+            ce: CrossEntropy::new().with_reduction(Reduction::Sum),
+            lambda_dice: 0.4,
+            lambda_ce: 0.01,
+        };
+        let mut mine = Compound::new();
+        mine.push(0.4, AnyLoss::Dice(Dice::new().with_batch(true)))
+            .unwrap();
+        mine.push(
+            0.01,
+            AnyLoss::Ce(CrossEntropy::new().with_reduction(Reduction::Sum)),
+        )
+        .unwrap();
+        // A per-sample region member with zero weight forces per-sample shared statistics.
+        mine.push(0.0, AnyLoss::Iou(Iou::new())).unwrap();
+        let (mut g1, mut g2) = (vec![0.0; pred.len()], vec![0.0; pred.len()]);
+        let v1 = engine::forward_backward(&rust, &input, &mut [], &mut g1).unwrap();
+        let v2 = engine::forward_backward(&mine, &input, &mut [], &mut g2).unwrap();
+        assert!((v1 - v2).abs() < 1e-12, "{v1} vs {v2}");
+        for (a, b) in g1.iter().zip(&g2) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn refuses_a_ninth_member() {
+        let mut c = Compound::<f32>::new();
+        for _ in 0..MAX_MEMBERS {
+            c.push(1.0, AnyLoss::Ce(CrossEntropy::new())).unwrap();
+        }
+        assert!(c.push(1.0, AnyLoss::Ce(CrossEntropy::new())).is_err());
+    }
+}
