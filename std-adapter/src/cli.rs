@@ -7,7 +7,9 @@
 //! errors, which add the spec with a caret under the mistake and what is allowed there.
 
 use crate::npy::{self, Array, Data};
+use crate::simd::Isa;
 use crate::spec::{BuildContext, Spec, SpecError};
+use rayon::prelude::*;
 use segloss::{engine, Activation, Error, Input, Layout, Loss, Real, Shape, Target};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -90,9 +92,9 @@ Usage: segloss eval --input PRED.npy --target TARGET.npy --loss SPEC [options]
   --grad-out GRAD.npy   write d loss / d PRED (w.r.t. the logits when an activation is
                         fused) in PRED's dtype, shape and layout; written to a temporary
                         file next to it and renamed on success only
-  --threads N           accepted and validated (N >= 1), but this build always runs on one
-                        thread (the threaded engine comes later); the output reports
-                        \"threads_used\": 1
+  --threads N           accepted and validated (N >= 1); `eval` runs its passes on one
+                        thread (with the processor's SIMD level) and reports
+                        \"threads_used\": 1; `bench loss` uses the threads
 
 Prints one JSON object on stdout: {\"loss\": ..., \"members\": [{\"name\", \"weight\",
 \"value\"}, ...], ...}, where loss = sum of weight * value.
@@ -108,7 +110,9 @@ Usage: segloss bench loss --loss SPEC --shape B,C,S... [options]
   --activation A      softmax | sigmoid | none (default softmax, sigmoid when C = 1)
   --dtype D           f32 (default) | f64
   --iters K           timed iterations after one warm-up (default 10); the median counts
-  --threads N         accepted and validated; this build runs on one thread
+  --threads N         worker threads (default 1); the batch is split by sample, so a
+                      loss with a workspace (topk, boundary, hd) or a batch of one
+                      sample runs on one thread
   --seed S            seed of the random inputs (default 1)
 
 The last line on stdout is one JSON object: median_s, elements_per_s, bytes_per_s (the
@@ -972,6 +976,26 @@ fn stream_sum<T: Real>(x: &[T]) -> T {
     lanes.iter().fold(tail, |a, &v| a + v)
 }
 
+/// A streaming read of `x` split in one contiguous part per thread of `pool`.
+fn parallel_sum<T: Real>(pool: &rayon::ThreadPool, x: &[T]) -> T {
+    let part = x.len().div_ceil(pool.current_num_threads()).max(1);
+    pool.install(|| {
+        x.par_chunks(part)
+            .map(stream_sum)
+            .collect::<Vec<T>>()
+            .into_iter()
+            .fold(T::zero(), |a, v| a + v)
+    })
+}
+
+/// A pool of `threads` workers.
+fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .or_else(|e| usage(format!("cannot start {threads} threads: {e}")))
+}
+
 fn bench_loss(flags: &Flags, out: &mut dyn Write) -> Result<()> {
     let spec = Spec::parse(flags.required("loss")?).map_err(CliError::Spec)?;
     let shape_flag = flags.required("shape")?;
@@ -1077,11 +1101,13 @@ impl Bench<'_> {
             .map_err(|(i, e)| CliError::Spec(self.spec.explain(i, &e)))?;
         let mut ws = vec![T::zero(); Loss::<T>::workspace_len(&loss, &shape)];
         let mut grad = vec![T::zero(); elements];
+        let pool = thread_pool(self.threads)?;
+        let isa = Isa::detect();
 
         let mut value = 0.0;
         let mut once = |grad: &mut [T]| -> Result<f64> {
             let t = Instant::now();
-            value = engine::forward_backward(&loss, &input, &mut ws, grad)
+            value = crate::threads::forward_backward(&pool, isa, &loss, &input, &mut ws, grad)
                 .or_else(|e| input_err(format!("{e}")))?;
             Ok(t.elapsed().as_secs_f64())
         };
@@ -1103,7 +1129,7 @@ impl Bench<'_> {
         let mut sink = T::zero();
         for _ in 0..self.iters.max(3) {
             let t = Instant::now();
-            sink = sink + stream_sum(std::hint::black_box(&pred[..]));
+            sink = sink + parallel_sum(&pool, std::hint::black_box(&pred[..]));
             read_times.push(t.elapsed().as_secs_f64());
         }
         std::hint::black_box(sink);
@@ -1118,7 +1144,7 @@ impl Bench<'_> {
         let bytes_per_s = traffic / median_s;
         let json = format!(
             "{{\"spec\": {}, \"shape\": {}, \"dtype\": {}, \"activation\": {}, \"iters\": {}, \
-             \"threads_requested\": {}, \"threads_used\": 1, \"value\": {}, \"median_s\": {}, \
+             \"threads\": {}, \"isa\": \"{isa:?}\", \"value\": {}, \"median_s\": {}, \
              \"min_s\": {}, \"elements\": {elements}, \"elements_per_s\": {}, \"traffic_bytes\": {}, \
              \"bytes_per_s\": {}, \"read_bandwidth_bytes_per_s\": {}, \"fraction_of_bandwidth\": {}}}\n",
             json_str(self.spec.text()),

@@ -607,6 +607,6 @@ fn help_and_listing() {
         assert!(out.stdout.contains(name), "{name}");
     }
     let out = segloss(&["help", "eval"]);
-    assert!(out.stdout.contains("always runs on one"));
+    assert!(out.stdout.contains("`eval` runs its passes on one"));
     assert!(Path::new(BIN).exists());
 }
