@@ -1,5 +1,7 @@
-//! segloss with owned buffers: the workspace and the gradient are allocated once per shape
-//! and reused by every later call.
+//! segloss on std: the core's engine at the processor's best instruction set ([`simd`]),
+//! across threads ([`threads`]), with owned buffers reused across calls ([`Buffers`]),
+//! `.npy` I/O ([`npy`]), runtime loss specs ([`spec`], [`runtime`]) and the `segloss`
+//! command ([`cli`]).
 
 pub mod cli;
 pub mod npy;
@@ -8,9 +10,14 @@ pub mod simd;
 pub mod spec;
 pub mod threads;
 
-use segloss::{engine, Error, Input, Loss, Real};
+use segloss::{Error, Input, Loss, Real};
+use simd::Isa;
 
-/// Owned scratch and gradient buffers that grow to the largest batch seen and are reused.
+/// Owned scratch and gradient buffers that grow to the largest batch seen and are reused,
+/// with the processor's best instruction set and, optionally, a thread pool.
+///
+/// After the first call of a given shape, a single-threaded call allocates nothing (the
+/// threaded path collects one statistics value per sample).
 ///
 /// ```
 /// use segloss::{losses::TopK, Input, Shape, Target};
@@ -22,33 +29,65 @@ use segloss::{engine, Error, Input, Loss, Real};
 /// assert!(loss > 0.0 && grad.len() == logits.len());
 /// # Ok::<(), segloss::Error>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Buffers<T> {
     workspace: Vec<T>,
     grad: Vec<T>,
+    isa: Isa,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl<T: Real> Default for Buffers<T> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<T: Real> Buffers<T> {
-    /// Empty buffers; the first call sizes them.
+    /// Empty buffers on one thread at the best supported instruction set; the first call
+    /// sizes them.
     pub fn new() -> Self {
         Buffers {
             workspace: Vec::new(),
             grad: Vec::new(),
+            isa: Isa::detect(),
+            pool: None,
         }
     }
 
+    /// Runs on a pool of `threads` workers (one sample per task; see [`threads`]).
+    pub fn with_threads(mut self, threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
+        self.pool = Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?,
+        );
+        Ok(self)
+    }
+
+    /// Caps the instruction set (the results are the same bits at every level).
+    pub fn with_isa(mut self, isa: Isa) -> Self {
+        self.isa = isa.or_supported();
+        self
+    }
+
     /// The loss value of `input`.
-    pub fn forward<L: Loss<T> + ?Sized>(
+    pub fn forward<L: Loss<T> + Sync + ?Sized>(
         &mut self,
         loss: &L,
         input: &Input<'_, T>,
     ) -> Result<f64, Error> {
-        let ws = self.workspace_for(loss, input);
-        engine::forward(loss, input, ws)
+        let needed = loss.workspace_len(&input.shape());
+        grow(&mut self.workspace, needed);
+        let ws = &mut self.workspace[..needed];
+        match &self.pool {
+            Some(pool) => threads::forward(pool, self.isa, loss, input, ws),
+            None => simd::forward(self.isa, loss, input, ws),
+        }
     }
 
     /// The loss value and the gradient with respect to the prediction (in the buffers).
-    pub fn forward_backward<L: Loss<T> + ?Sized>(
+    pub fn forward_backward<L: Loss<T> + Sync + ?Sized>(
         &mut self,
         loss: &L,
         input: &Input<'_, T>,
@@ -57,15 +96,13 @@ impl<T: Real> Buffers<T> {
         grow(&mut self.workspace, needed);
         let elements = input.shape().elements();
         grow(&mut self.grad, elements);
+        let ws = &mut self.workspace[..needed];
         let grad = &mut self.grad[..elements];
-        let value = engine::forward_backward(loss, input, &mut self.workspace[..needed], grad)?;
+        let value = match &self.pool {
+            Some(pool) => threads::forward_backward(pool, self.isa, loss, input, ws, grad)?,
+            None => simd::forward_backward(self.isa, loss, input, ws, grad)?,
+        };
         Ok((value, &self.grad[..elements]))
-    }
-
-    fn workspace_for<L: Loss<T> + ?Sized>(&mut self, loss: &L, input: &Input<'_, T>) -> &mut [T] {
-        let needed = loss.workspace_len(&input.shape());
-        grow(&mut self.workspace, needed);
-        &mut self.workspace[..needed]
     }
 }
 

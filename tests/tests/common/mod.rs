@@ -13,7 +13,6 @@ use segloss::losses::{
 };
 use segloss::presets::{nnunet, paper, smp};
 use segloss::{Error, Input, Loss, Real};
-use segloss_std::Buffers;
 
 /// A small deterministic generator (SplitMix64).
 pub struct Rng(pub u64);
@@ -47,7 +46,8 @@ pub trait Eval<T: Real> {
 
 impl<T: Real, L: Loss<T>> Eval<T> for L {
     fn value(&self, input: &Input<'_, T>) -> Result<f64, Error> {
-        Buffers::new().forward(self, input)
+        let mut ws = vec![T::zero(); self.workspace_len(&input.shape())];
+        segloss::engine::forward(self, input, &mut ws)
     }
     fn value_grad(&self, input: &Input<'_, T>, grad: &mut [T]) -> Result<f64, Error> {
         let mut ws = vec![T::zero(); self.workspace_len(&input.shape())];
