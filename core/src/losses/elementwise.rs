@@ -2,6 +2,7 @@
 //! one driver for both passes, so each loss only states its element's value and gradient.
 
 use super::{PixelSum, Reduction};
+use crate::lanes::LANES;
 use crate::{Activation, Real, Tile};
 
 /// One element as an elementwise loss sees it.
@@ -34,39 +35,46 @@ pub(crate) trait Elementwise {
     }
 }
 
-/// Calls `f(class, index, loss, grad)` for every valid-weighted element of a tile.
+/// The rows of a tile that carry terms, with their per-class parameters.
 #[inline(always)]
-fn visit<T: Real, L: Elementwise>(
-    loss: &L,
-    tile: &Tile<'_, T>,
-    mut f: impl FnMut(usize, usize, f64, T),
-) {
+fn rows<'t, T: Real, L: Elementwise>(
+    loss: &'t L,
+    tile: &'t Tile<'t, T>,
+) -> impl Iterator<Item = (crate::ClassRow<'t, T>, [T; 4])> + 't {
     let act = tile.activation();
     let first = loss.first_class().min(tile.classes().saturating_sub(1));
-    for row in tile.rows().skip(first) {
-        let params = loss.row_params::<T>(row.class, act);
-        let items = row
-            .target
-            .iter()
-            .zip(row.prob)
-            .zip(row.comp)
-            .zip(row.log_prob);
-        let items = items.zip(row.log_comp).zip(tile.valid());
-        for (k, (((((&g, &s), &q), &ls), &lq), &v)) in items.enumerate() {
-            let (l, d) = loss.element(act, &params, Element { g, s, q, ls, lq });
-            f(row.class, k, l * v.wide(), d * v);
-        }
-    }
+    tile.rows()
+        .skip(first)
+        .map(move |row| (row, loss.row_params::<T>(row.class, act)))
 }
 
-/// Pass 1 of an elementwise loss.
+/// Pass 1 of an elementwise loss: lane-interleaved `f64` sums of the element losses.
 #[inline(always)]
 pub(crate) fn accumulate<T: Real, L: Elementwise>(
     loss: &L,
     tile: &Tile<'_, T>,
     stats: &mut PixelSum,
 ) {
-    visit(loss, tile, |_, _, l, _| stats.loss += l);
+    let act = tile.activation();
+    for (row, params) in rows(loss, tile) {
+        // Element k adds into lane k % LANES, as in `crate::lanes`.
+        let mut acc = [0.0f64; LANES];
+        let groups = row.target.chunks(LANES).zip(row.prob.chunks(LANES));
+        let groups = groups
+            .zip(row.comp.chunks(LANES))
+            .zip(row.log_prob.chunks(LANES));
+        let groups = groups
+            .zip(row.log_comp.chunks(LANES))
+            .zip(tile.valid().chunks(LANES));
+        for (((((g, s), q), ls), lq), v) in groups {
+            let items = acc.iter_mut().zip(g).zip(s).zip(q).zip(ls).zip(lq).zip(v);
+            for ((((((a, &g), &s), &q), &ls), &lq), &v) in items {
+                let (l, _) = loss.element(act, &params, Element { g, s, q, ls, lq });
+                *a += l * v.wide();
+            }
+        }
+        stats.loss += acc.iter().sum::<f64>();
+    }
     stats.count(tile);
     stats.classes -= loss.first_class().min(tile.classes().saturating_sub(1));
 }
@@ -79,12 +87,19 @@ pub(crate) fn backward<T: Real, L: Elementwise>(
     tile: &Tile<'_, T>,
     grad: &mut [T],
 ) {
-    let len = tile.len();
-    visit(loss, tile, |c, k, _, d| {
-        if let Some(x) = grad.get_mut(c * len + k) {
-            *x = *x + T::of_grad(scale * d.wide());
+    let act = tile.activation();
+    let limit = T::of(T::GRAD_LIMIT);
+    let scale = T::of(scale);
+    let first = loss.first_class().min(tile.classes().saturating_sub(1));
+    let len = tile.len().max(1);
+    for (out, (row, params)) in grad.chunks_exact_mut(len).skip(first).zip(rows(loss, tile)) {
+        let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
+        let items = items.zip(row.log_prob).zip(row.log_comp).zip(tile.valid());
+        for ((((((o, &g), &s), &q), &ls), &lq), &v) in items {
+            let (_, d) = loss.element(act, &params, Element { g, s, q, ls, lq });
+            *o = *o + (scale * d * v).max(-limit).min(limit);
         }
-    });
+    }
 }
 
 /// Implements [`Loss`](crate::Loss) for an [`Elementwise`] type with the given check.
