@@ -285,15 +285,8 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
             got: workspace.len(),
         });
     }
+    scan(input, |_| {})?;
     let mut buf = TileBuf::new();
-    let mut walk = Walk::new(input);
-    loop {
-        match walk.next() {
-            Step::Tile { sample, start, len } => buf.load(input, sample, start, len)?,
-            Step::Done => break,
-            _ => {}
-        }
-    }
     write_pass(loss, input, coef, grad, workspace, &mut buf)
 }
 

@@ -223,23 +223,8 @@ impl<T: Real> TileBuf<T> {
         // Raw prediction into `log_prob` (class-major), checked.
         gather(input, input.pred, sample, start, len, &mut self.log_prob)?;
         let raw = self.log_prob.get(..used).unwrap_or(&[]);
-        if !all_finite(raw) {
-            let i = raw.iter().position(|v| !v.is_finite()).unwrap_or(0);
-            return Err(Error::NonFinite {
-                what: Buffer::Prediction,
-                index: element_index(input, sample, start, len, i),
-            });
-        }
-        if input.activation == Activation::Identity && !all_unit(raw) {
-            let i = raw
-                .iter()
-                .position(|&v| !(v >= T::zero() && v <= T::one()))
-                .unwrap_or(0);
-            return Err(Error::NotProbability {
-                what: Buffer::Prediction,
-                index: element_index(input, sample, start, len, i),
-            });
-        }
+        let unit = input.activation == Activation::Identity;
+        check_values(input, Buffer::Prediction, raw, unit, (sample, start, len))?;
 
         self.load_valid(input, first_pixel, len)?;
         self.load_target(input, sample, start, len)?;
@@ -315,23 +300,7 @@ impl<T: Real> TileBuf<T> {
             Target::Dense(map) => {
                 gather(input, map, sample, start, len, &mut self.target)?;
                 let g = self.target.get_mut(..used).unwrap_or(&mut []);
-                if !all_finite(g) {
-                    let i = g.iter().position(|v| !v.is_finite()).unwrap_or(0);
-                    return Err(Error::NonFinite {
-                        what: Buffer::Target,
-                        index: element_index(input, sample, start, len, i),
-                    });
-                }
-                if !all_unit(g) {
-                    let i = g
-                        .iter()
-                        .position(|&v| !(v >= T::zero() && v <= T::one()))
-                        .unwrap_or(0);
-                    return Err(Error::NotProbability {
-                        what: Buffer::Target,
-                        index: element_index(input, sample, start, len, i),
-                    });
-                }
+                check_values(input, Buffer::Target, g, true, (sample, start, len))?;
                 for row in g.chunks_exact_mut(len) {
                     for (x, &v) in row.iter_mut().zip(self.valid.iter()) {
                         *x = *x * v;
@@ -397,6 +366,38 @@ impl<T: Real> TileBuf<T> {
             }
         }
     }
+}
+
+/// Checks a tile's worth of prediction or target values: finite, and in `[0, 1]` when
+/// `unit`. `at` is `(sample, first pixel, pixels)` of the tile, for the error's index.
+#[inline(always)]
+fn check_values<T: Real>(
+    input: &Input<'_, T>,
+    what: Buffer,
+    x: &[T],
+    unit: bool,
+    at: (usize, usize, usize),
+) -> Result<(), Error> {
+    let (sample, start, len) = at;
+    let index = |i: usize| element_index(input, sample, start, len, i);
+    if !all_finite(x) {
+        let i = x.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        return Err(Error::NonFinite {
+            what,
+            index: index(i),
+        });
+    }
+    if unit && !all_unit(x) {
+        let i = x
+            .iter()
+            .position(|&v| !(v >= T::zero() && v <= T::one()))
+            .unwrap_or(0);
+        return Err(Error::NotProbability {
+            what,
+            index: index(i),
+        });
+    }
+    Ok(())
 }
 
 /// True when every element is finite (a branch-free fold the compiler vectorises; the

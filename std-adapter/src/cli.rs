@@ -114,6 +114,7 @@ Usage: segloss bench loss --loss SPEC --shape B,C,S... [options]
                       loss with a workspace (topk, boundary, hd) or a batch of one
                       sample runs on one thread
   --seed S            seed of the random inputs (default 1)
+  --isa I             auto (default: the best supported) | portable | avx2 | avx512
 
 The last line on stdout is one JSON object: median_s, elements_per_s, bytes_per_s (the
 loss's one-pass traffic: logits read + labels read + gradient written, over median_s),
@@ -203,6 +204,7 @@ const BENCH_FLAGS: &[&str] = &[
     "iters",
     "threads",
     "seed",
+    "isa",
 ];
 
 /// `--name value` or `--name=value` pairs, each known and given once.
@@ -1020,6 +1022,17 @@ fn bench_loss(flags: &Flags, out: &mut dyn Write) -> Result<()> {
             .map_err(|_| CliError::Usage(format!("--seed `{t}` is not an integer")))?,
     };
     let activation = parse_activation(flags.get("activation"), dims[1])?;
+    let isa = match flags.get("isa") {
+        None | Some("auto") => Isa::detect(),
+        Some("portable") => Isa::Portable,
+        Some("avx2") => Isa::Avx2.or_supported(),
+        Some("avx512") => Isa::Avx512.or_supported(),
+        Some(other) => {
+            return usage(format!(
+                "--isa `{other}` is not one of auto, portable, avx2, avx512"
+            ))
+        }
+    };
     let bench = Bench {
         spec: &spec,
         dims: &dims,
@@ -1027,6 +1040,7 @@ fn bench_loss(flags: &Flags, out: &mut dyn Write) -> Result<()> {
         iters,
         threads,
         seed,
+        isa,
     };
     match flags.get("dtype") {
         None | Some("f32" | "float32") => bench.run::<f32>("float32", out),
@@ -1042,6 +1056,7 @@ struct Bench<'a> {
     iters: usize,
     threads: usize,
     seed: u64,
+    isa: Isa,
 }
 
 impl Bench<'_> {
@@ -1102,7 +1117,7 @@ impl Bench<'_> {
         let mut ws = vec![T::zero(); Loss::<T>::workspace_len(&loss, &shape)];
         let mut grad = vec![T::zero(); elements];
         let pool = thread_pool(self.threads)?;
-        let isa = Isa::detect();
+        let isa = self.isa;
 
         let mut value = 0.0;
         let mut once = |grad: &mut [T]| -> Result<f64> {
