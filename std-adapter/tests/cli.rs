@@ -610,3 +610,144 @@ fn help_and_listing() {
     assert!(out.stdout.contains("`eval` runs its passes on one"));
     assert!(Path::new(BIN).exists());
 }
+
+#[test]
+fn distmap_writes_the_libraries_maps_and_refuses_bad_input() {
+    let dir = Scratch::new("distmap");
+    let mut rng = Rng(12);
+    // A 3D mask with anisotropic spacing: the EDT.
+    let dims = [7usize, 6, 5];
+    let mask: Vec<u8> = (0..210).map(|_| u8::from(rng.uniform() > 0.3)).collect();
+    npy::write(dir.path("m.npy"), &dims, &mask).unwrap();
+    let out = segloss(&[
+        "distmap",
+        "--target",
+        &dir.path("m.npy"),
+        "--out",
+        &dir.path("d.npy"),
+        "--spacing",
+        "2.5,0.8,1",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (shape, got) = read_f64(&dir.path("d.npy"));
+    assert_eq!(shape, dims);
+    let edt = segloss::edt::Edt::new(&dims, &[2.5, 0.8, 1.0]).unwrap();
+    let bools: Vec<bool> = mask.iter().map(|&m| m != 0).collect();
+    let mut want = vec![0.0f64; 210];
+    let mut ws = vec![0.0f64; edt.workspace_len()];
+    edt.run(&bools, &mut want, &mut ws).unwrap();
+    assert_eq!(got, want);
+    // Labels (B, H, W): the per-class signed maps, f32.
+    let labels: Vec<i64> = (0..2 * 9 * 8).map(|_| rng.below(3) as i64).collect();
+    npy::write(dir.path("l.npy"), &[2, 9, 8], &labels).unwrap();
+    let out = segloss(&[
+        "distmap",
+        "--target",
+        &dir.path("l.npy"),
+        "--out",
+        &dir.path("s.npy"),
+        "--kind",
+        "signed",
+        "--dtype",
+        "f32",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (shape, got) = read_f32(&dir.path("s.npy"));
+    assert_eq!(shape, [2, 3, 9, 8]);
+    let maps =
+        segloss::edt::SignedMaps::new(Shape::new(2, 3, &[9, 8]).unwrap(), &[1.0, 1.0]).unwrap();
+    let mut want = vec![0.0f32; 2 * 3 * 72];
+    let mut ws = vec![0.0f32; maps.workspace_len()];
+    maps.run(&labels[..], &mut want, &mut ws).unwrap();
+    assert_eq!(got, want);
+
+    let four = [2usize, 2, 2, 2];
+    npy::write(dir.path("four.npy"), &four, &[1u8; 16]).unwrap();
+    let out_file = dir.path("x.npy");
+    assert_fails(
+        &dir,
+        &[
+            "distmap",
+            "--target",
+            &dir.path("nope.npy"),
+            "--out",
+            &out_file,
+        ],
+        1,
+        "file not found",
+    );
+    assert_fails(
+        &dir,
+        &[
+            "distmap",
+            "--target",
+            &dir.path("four.npy"),
+            "--out",
+            &out_file,
+        ],
+        1,
+        "1 to 3",
+    );
+    assert_fails(
+        &dir,
+        &[
+            "distmap",
+            "--target",
+            &dir.path("m.npy"),
+            "--out",
+            &out_file,
+            "--kind",
+            "nearest",
+        ],
+        2,
+        "edt, signed",
+    );
+    assert_fails(
+        &dir,
+        &[
+            "distmap",
+            "--target",
+            &dir.path("m.npy"),
+            "--out",
+            &out_file,
+            "--spacing",
+            "1,1",
+        ],
+        2,
+        "3 axes",
+    );
+    assert_fails(
+        &dir,
+        &[
+            "distmap",
+            "--target",
+            &dir.path("m.npy"),
+            "--out",
+            &out_file,
+            "--spacing",
+            "1,0,1",
+        ],
+        2,
+        "positive",
+    );
+}
+
+#[test]
+fn bench_edt_prints_a_json_line_last() {
+    let dir = Scratch::new("bench-edt");
+    let mask: Vec<u8> = (0..12 * 11).map(|i| u8::from(i % 7 != 0)).collect();
+    npy::write(dir.path("m.npy"), &[12, 11], &mask).unwrap();
+    let out = segloss(&[
+        "bench",
+        "edt",
+        "--input",
+        &dir.path("m.npy"),
+        "--iters",
+        "3",
+        "--spacing",
+        "1,2",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let last = out.stdout.lines().last().unwrap();
+    assert!(json_number(last, "median_s") > 0.0, "{last}");
+}

@@ -6,6 +6,8 @@
 //! 2 bad usage (arguments, loss spec). Every error is one line on stderr, except spec
 //! errors, which add the spec with a caret under the mistake and what is allowed there.
 
+mod distmap;
+
 use crate::npy::{self, Array, Data};
 use crate::simd::Isa;
 use crate::spec::{BuildContext, Spec, SpecError};
@@ -62,9 +64,11 @@ segloss: segmentation losses and their gradients on .npy files
 
 Usage:
   segloss eval --input PRED.npy --target TARGET.npy --loss SPEC [options]
+  segloss distmap --target TARGET.npy --out OUT.npy [--kind edt|signed] [--spacing ...]
   segloss bench loss --loss SPEC --shape B,C,S... [options]
+  segloss bench edt --input MASK.npy [--spacing ...] [--iters K]
   segloss losses            list every loss, its parameters and defaults
-  segloss help [eval|bench|losses]
+  segloss help [eval|distmap|bench|losses]
 
 Exit codes: 0 success, 1 bad input data, 2 bad usage or loss spec.
 ";
@@ -101,6 +105,9 @@ Prints one JSON object on stdout: {\"loss\": ..., \"members\": [{\"name\", \"wei
 ";
 
 const BENCH_HELP: &str = "\
+segloss bench edt --input MASK.npy [--spacing S0,S1[,S2]] [--iters K] [--threads N]:
+time the exact EDT of a mask (f32, one thread; the last stdout line is JSON with median_s)
+
 segloss bench loss: time a fused loss (value + gradient) on random inputs
 
 Usage: segloss bench loss --loss SPEC --shape B,C,S... [options]
@@ -143,6 +150,7 @@ fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
         None | Some("help" | "-h" | "--help") => match args.get(1).map(String::as_str) {
             Some("eval") => print(out, EVAL_HELP),
             Some("bench") => print(out, BENCH_HELP),
+            Some("distmap") => print(out, distmap::DISTMAP_HELP),
             Some("losses") => print(out, &crate::spec::describe()),
             _ => print(out, MAIN_HELP),
         },
@@ -155,7 +163,24 @@ fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
             }
             eval(&Flags::parse(rest, EVAL_FLAGS, "eval")?, out)
         }
+        Some("distmap") => {
+            let rest = &args[1..];
+            if wants_help(rest) {
+                return print(out, distmap::DISTMAP_HELP);
+            }
+            distmap::distmap(&Flags::parse(rest, distmap::DISTMAP_FLAGS, "distmap")?, out)
+        }
         Some("bench") => match args.get(1).map(String::as_str) {
+            Some("edt") => {
+                let rest = &args[2..];
+                if wants_help(rest) {
+                    return print(out, BENCH_HELP);
+                }
+                distmap::bench_edt(
+                    &Flags::parse(rest, distmap::BENCH_EDT_FLAGS, "bench edt")?,
+                    out,
+                )
+            }
             Some("loss") => {
                 let rest = &args[2..];
                 if wants_help(rest) {
@@ -165,11 +190,11 @@ fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
             }
             Some("-h" | "--help") | None => print(out, BENCH_HELP),
             Some(other) => usage(format!(
-                "unknown bench target `{other}`; available: loss (see `segloss help bench`)"
+                "unknown bench target `{other}`; available: loss, edt (see `segloss help bench`)"
             )),
         },
         Some(other) => usage(format!(
-            "unknown command `{other}`; available: eval, bench, losses, help"
+            "unknown command `{other}`; available: eval, distmap, bench, losses, help"
         )),
     }
 }
@@ -506,6 +531,33 @@ impl OwnedLabels {
         })
     }
 
+    /// The largest label.
+    fn max_label(&self) -> Option<i64> {
+        match self {
+            OwnedLabels::U8(v) => v.iter().max().map(|&x| i64::from(x)),
+            OwnedLabels::U16(v) => v.iter().max().map(|&x| i64::from(x)),
+            OwnedLabels::U32(v) => v.iter().max().map(|&x| i64::from(x)),
+            OwnedLabels::I32(v) => v.iter().max().map(|&x| i64::from(x)),
+            OwnedLabels::I64(v) => v.iter().max().copied(),
+        }
+    }
+
+    /// The boundary loss's signed maps of these labels.
+    fn signed<T: Real>(
+        &self,
+        maps: &segloss::edt::SignedMaps,
+        out: &mut [T],
+        ws: &mut [T],
+    ) -> std::result::Result<(), Error> {
+        match self {
+            OwnedLabels::U8(v) => maps.run(&v[..], out, ws),
+            OwnedLabels::U16(v) => maps.run(&v[..], out, ws),
+            OwnedLabels::U32(v) => maps.run(&v[..], out, ws),
+            OwnedLabels::I32(v) => maps.run(&v[..], out, ws),
+            OwnedLabels::I64(v) => maps.run(&v[..], out, ws),
+        }
+    }
+
     fn target<T: Real>(&self, ignore: Option<i64>) -> Target<'_, T> {
         let t = match self {
             OwnedLabels::U8(v) => Target::labels(&v[..]),
@@ -531,9 +583,14 @@ fn to_real<T: Real>(data: Data) -> Option<Vec<T>> {
 
 /// Validates `--grad-out` before any work: its folder exists and it is not a folder.
 fn check_grad_out(path: &str) -> Result<PathBuf> {
+    check_out_path(path, "--grad-out")
+}
+
+/// Validates an output path before any work: its folder exists and it is not a folder.
+fn check_out_path(path: &str, flag: &str) -> Result<PathBuf> {
     let p = PathBuf::from(path);
     if p.file_name().is_none() || p.is_dir() {
-        return input_err(format!("--grad-out {path}: not a file path"));
+        return input_err(format!("{flag} {path}: not a file path"));
     }
     let dir = match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -541,14 +598,14 @@ fn check_grad_out(path: &str) -> Result<PathBuf> {
     };
     if !dir.is_dir() {
         return input_err(format!(
-            "--grad-out {path}: folder {} does not exist",
+            "{flag} {path}: folder {} does not exist",
             dir.display()
         ));
     }
     Ok(p)
 }
 
-/// Writes the gradient to a temporary file in the target's folder, then renames it.
+/// Writes an output array to a temporary file in the target's folder, then renames it.
 fn write_atomically<T: Real + npy::Element>(
     path: &Path,
     shape: &[usize],
@@ -571,7 +628,7 @@ fn write_atomically<T: Real + npy::Element>(
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        CliError::Input(format!("--grad-out {}: {e}", path.display()))
+        CliError::Input(format!("{}: {e}", path.display()))
     })
 }
 
