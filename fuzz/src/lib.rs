@@ -678,5 +678,23 @@ pub fn known_bug<T: Real>(index: usize, case: &Case<T>) -> Option<&'static str> 
             }
         }
     }
-    None
+    let p = &case.params;
+    let extreme = |v: &[T], limit: f64| v.iter().any(|x| x.wide().abs() > limit);
+    match index % LOSSES {
+        // F5: Boundary with NoZero::Infinity: a class covering a sample gives a -inf map
+        // (`boundary_no_zero_infinity_is_finite_or_refused`).
+        31 if p.flags2 >> 6 == 2 => Some("F5"),
+        // F6: DPCE under Identity with a large penalty overflows the gradient in T
+        // (`dpce_identity_large_penalty_gradient_is_finite`).
+        8 if case.activation == Activation::Identity && extreme(&case.penalty, 1e20) => Some("F6"),
+        // F7: sigmoid focal at logits near -T::MAX gives a NaN gradient
+        // (`focal_sigmoid_huge_negative_logit_gradient_is_finite`).
+        6 | 7 | 26 if case.activation == Activation::Sigmoid && extreme(&case.pred, 1e30) => {
+            Some("F7")
+        }
+        // F8: Hausdorff maps d^alpha overflow f32 with a huge spacing
+        // (`hausdorff_large_spacing_alpha_is_finite_in_f32`).
+        33 | 35 if p.spacing.iter().any(|&s| s > 1e6) => Some("F8"),
+        _ => None,
+    }
 }
