@@ -30,12 +30,14 @@ jumps_to = defaultdict(list)  # address -> [addresses of branches to it]
 calls_of = defaultdict(list)  # function -> [(caller, call address)]
 direct = re.compile(r"^\s*([0-9a-f]+):\s+(j[a-z]+)\s+([0-9a-f]+) <")
 fn = None
+functions = set()
 PANIC = re.compile(r"core::panicking::|core::slice::index::.*fail|slice_.*_fail|rust_begin_unwind|"
                    r"segloss_panic_path_remains|core::option::unwrap_failed|core::result::unwrap_failed")
 for line in asm.splitlines():
     m = head.match(line)
     if m:
         fn = m.group(2)
+        functions.add(fn)
         continue
     d = direct.match(line)
     if d:
@@ -50,7 +52,7 @@ for line in asm.splitlines():
         if PANIC.search(target) and not PANIC.search(fn):
             sites[fn].append((m.group(1), target))
 
-entries = sorted(f for f in list(edges) + list(sites) if re.fullmatch(r"segloss_[a-z_0-9]+", f)
+entries = sorted(f for f in functions if re.fullmatch(r"segloss_[a-z_0-9]+", f)
                  and f != "segloss_panic_path_remains")
 entries = sorted(set(entries))
 
