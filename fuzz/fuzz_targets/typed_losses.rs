@@ -1,0 +1,68 @@
+//! Every typed loss of the catalogue (distribution, region, presets, compounds, boundary and
+//! Hausdorff losses) on arbitrary shapes, layouts, activations, labels or dense targets,
+//! masks, maps and parameters, in `f32` and `f64`.
+//!
+//! Oracles: no panic; an accepted input gives a finite loss and a finite gradient; a
+//! rejected input leaves the gradient untouched; `f32` and `f64` accept and reject alike.
+//! (Formerly `distribution_losses`: its inputs decode to the same losses.)
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use segloss::{engine, Error, Input, Loss, Real};
+use segloss_fuzz::{known_bug, selected, visit_loss, Bytes, Case, Info, Visit, WIDE};
+
+struct Check<'a, T: Real> {
+    input: &'a Input<'a, T>,
+    outcome: Option<Result<(), Error>>,
+}
+
+impl<T: Real> Visit<T> for Check<'_, T> {
+    fn visit<L: Loss<T> + Sync>(&mut self, loss: &L, info: Info) {
+        let input = self.input;
+        let mut ws = vec![T::zero(); loss.workspace_len(&input.shape()).min(1 << 24)];
+        let sentinel = T::of(7.0);
+        let mut grad = vec![sentinel; input.shape().elements()];
+        let result = engine::forward_backward(loss, input, &mut ws, &mut grad);
+        match result {
+            Ok(v) => {
+                assert!(v.is_finite(), "{}: non-finite loss {v}", info.name);
+                assert!(
+                    grad.iter().all(|g| g.is_finite()),
+                    "{}: non-finite gradient",
+                    info.name
+                );
+            }
+            Err(_) => assert!(
+                grad.iter().all(|&g| g == sentinel),
+                "{}: gradient written on error",
+                info.name
+            ),
+        }
+        self.outcome = Some(result.map(|_| ()));
+    }
+}
+
+fn run<T: Real>(case: &Case<T>) -> Option<Result<(), Error>> {
+    let input = case.input()?;
+    let mut check = Check {
+        input: &input,
+        outcome: None,
+    };
+    visit_loss(selected(&case.params), case, &mut check);
+    check.outcome
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(case) = Case::decode(&mut Bytes(data), WIDE) else {
+        return;
+    };
+    if known_bug(selected(&case.params), &case).is_some() {
+        return;
+    }
+    let single = run(&case);
+    let double = run(&case.widen());
+    // The same data (widened exactly) is accepted or refused alike.
+    if let (Some(a), Some(b)) = (single, double) {
+        assert_eq!(a, b, "f32 and f64 disagree on the same data");
+    }
+});
