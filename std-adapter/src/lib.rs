@@ -7,6 +7,7 @@ pub mod runtime;
 pub mod simd;
 pub mod spec;
 pub mod threads;
+pub mod train;
 
 use segloss::{engine, Error, Input, Loss, Real};
 
