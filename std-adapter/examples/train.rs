@@ -6,7 +6,7 @@
 //!
 //! ```sh
 //! cargo run --release --example train
-//! cargo run --release --example train -- --loss "0.5*dice + 0.5*focal(gamma=2)"
+//! cargo run --release --example train -- --loss "0.5*dice(include_background=false) + 0.5*focal"
 //! cargo run --release --example train -- --benchmark
 //! ```
 //!
@@ -54,7 +54,7 @@ fn custom() -> SmallObjects<'static> {
 // ---------------------------------------------------------------------------------------
 
 const USAGE: &str = "usage: train [--loss SPEC] [--epochs N] [--threads N] [--seed S] [--lr LR]
-             [--png PATH] [--benchmark [--only NAME,...]]
+             [--size N] [--width N] [--png PATH] [--benchmark [--only NAME,...]]
 
   --loss SPEC    a loss spec of the library (`segloss losses` lists them), e.g.
                  \"dice_ce\", \"0.7*dice + 0.3*ce\", \"focal(gamma=2)\", \"dpce\"; or one of
@@ -62,9 +62,21 @@ const USAGE: &str = "usage: train [--loss SPEC] [--epochs N] [--threads N] [--se
                  (the last two: foreground Dice + the paper's weight schedule)
   --epochs N     training epochs (default 15)
   --threads N    threads of the forward and backward passes (default: all cores)
+  --seed S       seed of the images, the initial weights and the batch order (2026)
+  --lr LR        Adam's step size (0.01; constant, then a cosine decay over the last third)
+  --size N       image side in pixels (48);  --width N  channels of the hidden layers (16)
   --png PATH     where to write image | ground truth | prediction (default target/train.png)
   --benchmark    train once per loss of the paper and print a table
   --only A,B     with --benchmark: only the rows with these names";
+
+/// The losses `--loss` takes besides specs.
+const BUILT_IN: [&str; 5] = [
+    "custom",
+    "boundary",
+    "hausdorff",
+    "dice_boundary",
+    "dice_hausdorff",
+];
 
 struct Args {
     loss: String,
@@ -108,9 +120,15 @@ fn parse_args() -> Result<Args, String> {
             "--png" => args.png = value()?,
             "--benchmark" => args.benchmark = true,
             "--only" => args.only = Some(value()?.split(',').map(str::to_string).collect()),
-            "-h" | "--help" => return Err(USAGE.into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
+    }
+    if !BUILT_IN.contains(&args.loss.as_str()) {
+        Spec::parse(&args.loss).map_err(|e| format!("--loss: {e}"))?;
     }
     Ok(args)
 }
