@@ -38,6 +38,7 @@ pub mod fastmath;
 mod input;
 mod lanes;
 pub mod losses;
+pub mod metrics;
 pub mod presets;
 mod real;
 mod shape;

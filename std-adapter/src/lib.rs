@@ -9,6 +9,7 @@ pub mod runtime;
 pub mod simd;
 pub mod spec;
 pub mod threads;
+pub mod train;
 
 use segloss::{Error, Input, Loss, Real};
 use simd::Isa;
