@@ -26,10 +26,48 @@ impl<T: Real> Visit<T> for Show<'_, T> {
     }
 }
 
+fn eval_spec<T: Real>(spec: &segloss_std::spec::Spec, case: &Case<T>) {
+    let ctx = segloss_std::spec::BuildContext {
+        penalty: Some(&case.penalty[..]),
+        spacing: Some(&case.params.spacing[..]),
+    };
+    let loss = spec.build(&ctx).expect("build");
+    let Some(input) = case.input() else { return };
+    Show(&input).visit(
+        &loss,
+        Info {
+            name: "spec",
+            smooth: true,
+        },
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let data = std::fs::read(&args[1]).expect("input file");
     let differential = args.iter().any(|a| a == "--differential");
+    if args.iter().any(|a| a == "--spec") {
+        // spec_losses: a head byte, the spec (raw or generated), then a batch
+        let mut b = Bytes(&data[..]);
+        let head = b.byte();
+        let text = if head & 7 == 0 {
+            let n = usize::from(b.byte() % 64).min(b.rest().len());
+            let (t, tail) = b.rest().split_at(n);
+            b = Bytes(tail);
+            String::from_utf8_lossy(t).into_owned()
+        } else {
+            segloss_fuzz::specgen::spec(&mut b)
+        };
+        println!("spec: {text}");
+        let Some(case) = Case::decode(&mut Bytes(b.rest()), WIDE) else {
+            return;
+        };
+        println!("{case:#?}");
+        let spec = segloss_std::spec::Spec::parse(&text).expect("spec");
+        eval_spec(&spec, &case);
+        eval_spec(&spec, &case.widen());
+        return;
+    }
     let (data, lim) = if differential {
         let mut b = Bytes(&data[..]);
         let head = b.byte();
