@@ -20,6 +20,8 @@ pub(crate) struct TileBuf<T> {
     labels: [i64; TILE_ELEMENTS],
     pixel_max: [T; TILE_ELEMENTS],
     pixel_sum: [T; TILE_ELEMENTS],
+    pixel_rest: [T; TILE_ELEMENTS],
+    pixel_ones: [T; TILE_ELEMENTS],
     len: usize,
     classes: usize,
     first_pixel: usize,
@@ -183,6 +185,8 @@ impl<T: Real> TileBuf<T> {
             labels: [0; TILE_ELEMENTS],
             pixel_max: [z; TILE_ELEMENTS],
             pixel_sum: [z; TILE_ELEMENTS],
+            pixel_rest: [z; TILE_ELEMENTS],
+            pixel_ones: [z; TILE_ELEMENTS],
             len: 0,
             classes: 0,
             first_pixel: 0,
@@ -336,10 +340,9 @@ impl<T: Real> TileBuf<T> {
             Activation::Softmax => {
                 let mx = self.pixel_max.get_mut(..len).unwrap_or(&mut []);
                 let sum = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
-                softmax_rows(logp, prob, mx, sum, len);
-                for (c, &s) in comp.iter_mut().zip(prob.iter()) {
-                    *c = T::one() - s;
-                }
+                let rest = self.pixel_rest.get_mut(..len).unwrap_or(&mut []);
+                let ones = self.pixel_ones.get_mut(..len).unwrap_or(&mut []);
+                softmax_rows(logp, prob, comp, [mx, sum, rest, ones], len);
                 logc.fill(T::zero());
             }
             Activation::Sigmoid => {
@@ -415,9 +418,18 @@ fn all_unit<T: Real>(x: &[T]) -> bool {
         .fold(true, |ok, &v| ok & (v >= T::zero()) & (v <= T::one()))
 }
 
-/// Stable softmax over classes, rows of `len` pixels: `z` in, `ln s` out in place, `s` in `prob`.
+/// Stable softmax over classes, rows of `len` pixels: `z` in, `ln s` out in place, `s` in
+/// `prob`, and `1 − s` in `comp` computed without cancellation (for the largest class as the
+/// sum of the others). `scratch` holds four per-pixel rows.
 #[inline(always)]
-fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T], len: usize) {
+fn softmax_rows<T: Real>(
+    z: &mut [T],
+    prob: &mut [T],
+    comp: &mut [T],
+    scratch: [&mut [T]; 4],
+    len: usize,
+) {
+    let [mx, sum, rest, ones] = scratch;
     let mut rows = z.chunks_exact(len);
     if let Some(first) = rows.next() {
         mx.copy_from_slice(first);
@@ -428,13 +440,30 @@ fn softmax_rows<T: Real>(z: &mut [T], prob: &mut [T], mx: &mut [T], sum: &mut [T
         }
     }
     sum.fill(T::zero());
+    rest.fill(T::zero());
+    ones.fill(T::zero());
     // `z − max`, floored at `−T::MAX`: the difference of two finite logits can overflow.
+    // The largest class's `e` is exactly 1; the others are summed apart (`rest`).
     let floor = -T::max_value();
     for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
-        for (((p, v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
+        let per_pixel = pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut());
+        for ((((p, v), &m), s), (r, o)) in per_pixel.zip(rest.iter_mut().zip(ones.iter_mut())) {
             *v = (*v - m).max(floor);
             *p = v.vexp();
             *s = *s + *p;
+            let top = *p >= T::one();
+            *r = *r + if top { T::zero() } else { *p };
+            *o = *o + if top { T::one() } else { T::zero() };
+        }
+    }
+    // `rest` becomes `Σ_{j ≠ max} e_j` (ties at the max count once less).
+    for (r, &o) in rest.iter_mut().zip(ones.iter()) {
+        *r = *r + (o - T::one());
+    }
+    for (cr, pr) in comp.chunks_exact_mut(len).zip(prob.chunks_exact(len)) {
+        let items = cr.iter_mut().zip(pr).zip(sum.iter()).zip(rest.iter());
+        for (((c, &e), &s), &r) in items {
+            *c = if e >= T::one() { r } else { s - e } / s;
         }
     }
     // `mx` becomes `ln Σ e^(z − max)` (in `[0, ln C]`), `sum` its reciprocal.

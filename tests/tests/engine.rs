@@ -555,3 +555,25 @@ fn huge_finite_logits_give_finite_losses_and_gradients() {
         }
     }
 }
+
+/// Regression (found by the training benchmark): under softmax `1 − s` of a confident
+/// class cancelled in f32, so Combo's `ln(1 − s)` and its gradient were far off. `1 − s`
+/// is now the sum of the other classes' probabilities.
+#[test]
+fn balanced_bce_of_a_confident_softmax_agrees_in_f32_and_f64() {
+    use segloss::losses::BalancedBce;
+    let shape = Shape::new(1, 4, &[1]).unwrap();
+    let z64 = [17.0f64, 0.0, 0.0, 0.0];
+    let z32 = [17.0f32, 0.0, 0.0, 0.0];
+    let loss = BalancedBce::new(0.5);
+    let mut g64 = [0.0f64; 4];
+    let mut g32 = [0.0f32; 4];
+    let in64 = Input::new(&z64, shape, Target::labels(&[1u8])).unwrap();
+    let in32 = Input::new(&z32, shape, Target::labels(&[1u8])).unwrap();
+    let v64 = loss.value_grad(&in64, &mut g64).unwrap();
+    let v32 = loss.value_grad(&in32, &mut g32).unwrap();
+    assert!(close(v32, v64, 1e-5, 0.0), "{v32} vs {v64}");
+    for (a, b) in g32.iter().zip(&g64) {
+        assert!(close(f64::from(*a), *b, 1e-4, 1e-6), "{g32:?} vs {g64:?}");
+    }
+}

@@ -1307,9 +1307,12 @@ mod tests {
         let (code, _, err) = run_str(&["frobnicate"]);
         assert_eq!(code, 2);
         assert!(err.contains("unknown command"));
+        let (code, _, err) = run_str(&["bench", "gpu"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("unknown bench target `gpu`"));
         let (code, _, err) = run_str(&["bench", "edt"]);
         assert_eq!(code, 2);
-        assert!(err.contains("unknown bench target `edt`"));
+        assert!(err.contains("missing --input"));
         let (code, out, _) = run_str(&["eval", "--help"]);
         assert_eq!(code, 0);
         assert!(out.contains("--threads N"));
