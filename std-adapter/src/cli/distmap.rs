@@ -2,7 +2,7 @@
 //! files.
 
 use super::{
-    input_err, json_dims, json_num, median, parse_list, parse_threads, read_npy, shape_text, usage,
+    input_err, json_dims, json_num, median, parse_threads, read_npy, shape_text, usage,
     write_atomically, CliError, Flags, OwnedLabels, Result,
 };
 use crate::npy::Data;
@@ -41,37 +41,15 @@ fn spacing_for(flags: &Flags, axes: usize) -> Result<Vec<f64>> {
     match flags.get("spacing") {
         None => Ok(vec![1.0; axes]),
         Some(t) => {
-            let s: Vec<f64> = parse_list("spacing", t)?;
+            let s = super::parse_spacing(t)?;
             if s.len() != axes {
                 return usage(format!(
                     "--spacing has {} values; the grid has {axes} axes",
                     s.len()
                 ));
             }
-            if let Some(bad) = s.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-                return usage(format!(
-                    "--spacing `{t}`: {bad} is not a positive finite spacing"
-                ));
-            }
             Ok(s)
         }
-    }
-}
-
-/// Nonzero elements of any dtype as `true`.
-fn mask_of(data: Data) -> Vec<bool> {
-    match data {
-        Data::Bool(v) => v,
-        Data::U8(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::I8(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::U16(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::I16(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::U32(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::I32(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::U64(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::I64(v) => v.into_iter().map(|x| x != 0).collect(),
-        Data::F32(v) => v.into_iter().map(|x| x != 0.0).collect(),
-        Data::F64(v) => v.into_iter().map(|x| x != 0.0).collect(),
     }
 }
 
@@ -106,7 +84,7 @@ pub(super) fn distmap(flags: &Flags, out: &mut dyn Write) -> Result<()> {
                 ));
             }
             let spacing = spacing_for(flags, dims.len())?;
-            let mask = mask_of(target.data);
+            let mask = super::nonzero(target.data);
             let edt = Edt::new(&dims, &spacing)
                 .map_err(|e| CliError::Input(format!("TARGET {path}: {e}")))?;
             if f64_out {
@@ -204,7 +182,7 @@ pub(super) fn bench_edt(flags: &Flags, out: &mut dyn Write) -> Result<()> {
         ));
     }
     let spacing = spacing_for(flags, dims.len())?;
-    let mask = mask_of(mask_file.data);
+    let mask = super::nonzero(mask_file.data);
     let edt =
         Edt::new(&dims, &spacing).map_err(|e| CliError::Input(format!("MASK {path}: {e}")))?;
     let mut map = vec![0.0f32; mask.len()];

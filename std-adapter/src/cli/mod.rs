@@ -339,6 +339,34 @@ fn parse_threads(text: Option<&str>) -> Result<usize> {
     }
 }
 
+/// `--spacing`: comma-separated positive finite numbers.
+fn parse_spacing(text: &str) -> Result<Vec<f64>> {
+    let s: Vec<f64> = parse_list("spacing", text)?;
+    if let Some(bad) = s.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+        return usage(format!(
+            "--spacing `{text}`: {bad} is not a positive finite spacing"
+        ));
+    }
+    Ok(s)
+}
+
+/// The nonzero elements of any dtype as `true`.
+fn nonzero(data: Data) -> Vec<bool> {
+    match data {
+        Data::Bool(v) => v,
+        Data::U8(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::I8(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::U16(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::I16(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::U32(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::I32(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::U64(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::I64(v) => v.into_iter().map(|x| x != 0).collect(),
+        Data::F32(v) => v.into_iter().map(|x| x != 0.0).collect(),
+        Data::F64(v) => v.into_iter().map(|x| x != 0.0).collect(),
+    }
+}
+
 fn parse_list<X: std::str::FromStr>(flag: &str, text: &str) -> Result<Vec<X>> {
     text.split(',')
         .map(|p| {
@@ -667,15 +695,7 @@ fn eval(flags: &Flags, out: &mut dyn Write) -> Result<()> {
     };
     let spacing: Option<Vec<f64>> = match flags.get("spacing") {
         None => None,
-        Some(t) => {
-            let s: Vec<f64> = parse_list("spacing", t)?;
-            if let Some(bad) = s.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-                return usage(format!(
-                    "--spacing `{t}`: {bad} is not a positive finite spacing"
-                ));
-            }
-            Some(s)
-        }
+        Some(t) => Some(parse_spacing(t)?),
     };
     if spec.needs_penalty() && files.penalty.is_none() {
         return usage(
@@ -800,21 +820,13 @@ impl Run<'_> {
                     ));
                 }
                 Some(match m.data {
-                    Data::Bool(v) => v,
-                    Data::U8(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::I8(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::U16(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::I16(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::U32(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::I32(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::U64(v) => v.into_iter().map(|x| x != 0).collect(),
-                    Data::I64(v) => v.into_iter().map(|x| x != 0).collect(),
-                    other => {
+                    Data::F32(_) | Data::F64(_) => {
                         return input_err(format!(
                             "MASK {path}: dtype {} is not supported for a mask (bool or integer)",
-                            other.dtype().name()
+                            m.data.dtype().name()
                         ))
                     }
+                    data => nonzero(data),
                 })
             }
         };
