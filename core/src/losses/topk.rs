@@ -313,7 +313,7 @@ impl<T: Real> Loss<T> for TopKThreshold {
         let t = T::of(self.t);
         let act = tile.activation();
         let binary = act == Activation::Sigmoid;
-        let scale = T::of(*scale);
+        let scale = T::of_grad(*scale);
         for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
             let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
             for ((((o, &g), &s), &c), &v) in items.zip(tile.valid()) {

@@ -164,7 +164,7 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
         let valid = tile.valid();
         let rows = grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows());
         for ((out, row), &w) in rows.zip(&coef.scaled_weight) {
-            xent::row_grad(&row, valid, act, T::zero(), T::one(), T::of(w), out);
+            xent::row_grad(&row, valid, act, T::zero(), T::one(), T::of_grad(w), out);
         }
     }
 }

@@ -885,7 +885,7 @@ impl Run<'_> {
         }
         if let Some(path) = self.grad_out {
             let mut grad = vec![T::zero(); pred.len()];
-            engine::backward(&loss, &input, &done.coef, &mut grad)
+            engine::backward_accepted(&loss, &input, &done.coef, &workspace, &mut grad)
                 .map_err(|e| self.data_error(&e))?;
             if let Some(i) = grad.iter().position(|g| !g.is_finite()) {
                 return input_err(format!(
