@@ -151,6 +151,10 @@ pub trait RegionFormula {
     /// True when the formula aggregates over classes itself (one value per sample).
     const COUPLED: bool;
 
+    /// True when the formula reads a quadratic statistic (`sum_ss`, `sum_gg`, `sum_gss`);
+    /// pass 1 computes those only then.
+    const QUADRATIC: bool = true;
+
     /// The aggregation options.
     fn aggregation(&self) -> &Aggregation<'_>;
 
@@ -238,11 +242,19 @@ pub fn check<T: Real, F: RegionFormula>(f: &F, input: &Input<'_, T>) -> Result<(
 /// Pass 1 of a region loss: adds a tile's statistics.
 #[inline(always)]
 pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &mut RegionStats) {
-    let group = if f.aggregation().batch {
-        0
-    } else {
-        tile.sample()
-    };
+    accumulate_statistics(tile, stats, f.aggregation().batch, F::QUADRATIC);
+}
+
+/// Adds a tile's statistics per sample (or pooled with `batch`); the quadratic ones
+/// (`sum_ss`, `sum_gg`, `sum_gss`) only when `quadratic`, as they cost as much again.
+#[inline(always)]
+pub fn accumulate_statistics<T: Real>(
+    tile: &Tile<'_, T>,
+    stats: &mut RegionStats,
+    batch: bool,
+    quadratic: bool,
+) {
+    let group = if batch { 0 } else { tile.sample() };
     let classes = tile.classes();
     stats.classes = classes;
     stats.groups = stats.groups.max(group + 1);
@@ -251,7 +263,7 @@ pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &
     let entries = stats.entries.iter_mut().skip(group * classes).take(classes);
     for (e, row) in entries.zip(tile.rows()) {
         let [tp, sum_s, sum_g, sum_ss, sum_gg, sum_gss] =
-            crate::lanes::confusion(row.target, row.prob, valid);
+            crate::lanes::confusion(row.target, row.prob, valid, quadratic);
         e.add(&ClassStats {
             tp,
             sum_s,

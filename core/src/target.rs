@@ -35,7 +35,9 @@ impl Labels<'_> {
     /// Copies `out.len()` labels starting at `start`, widened to `i64`.
     ///
     /// Returns false (and copies nothing) when the range is out of bounds.
+    #[inline(always)]
     pub(crate) fn read(&self, start: usize, out: &mut [i64]) -> bool {
+        #[inline(always)]
         fn copy<L: Copy + Into<i64>>(src: &[L], start: usize, out: &mut [i64]) -> bool {
             match start
                 .checked_add(out.len())
