@@ -40,8 +40,9 @@ pub(crate) fn sum4<T: Real>(
             <&[T; LANES]>::try_from(cd),
         );
         if let (Ok(ca), Ok(cb), Ok(cc), Ok(cd)) = arrays {
-            for i in 0..LANES {
-                acc[i] += f(ca[i], cb[i], cc[i], cd[i]);
+            let items = acc.iter_mut().zip(ca).zip(cb).zip(cc).zip(cd);
+            for ((((s, &x), &y), &z), &w) in items {
+                *s += f(x, y, z, w);
             }
         }
     }

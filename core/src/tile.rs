@@ -1,6 +1,7 @@
 //! Tiles: a few pixels with all their classes, activated once and shared by every loss.
 
 use crate::error::Buffer;
+use crate::target::{IGNORED, OUT_OF_RANGE};
 use crate::{Activation, Error, Input, Layout, Real, Shape, Target};
 
 /// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C.
@@ -34,7 +35,7 @@ pub(crate) struct TileBuf<T> {
     log_comp: [T; TILE_ELEMENTS],
     target: [T; TILE_ELEMENTS],
     valid: [T; TILE_ELEMENTS],
-    labels: [i64; TILE_ELEMENTS],
+    labels: [i32; TILE_ELEMENTS],
     pixel_max: [T; TILE_ELEMENTS],
     pixel_sum: [T; TILE_ELEMENTS],
     pixel_rest: [T; TILE_ELEMENTS],
@@ -279,28 +280,21 @@ impl<T: Real> TileBuf<T> {
         } = input.target
         {
             let lab = self.labels.get_mut(..len).unwrap_or(&mut []);
-            if !labels.read(first, lab) {
-                return Err(Error::ShapeOverflow);
-            }
             let binary = self.classes == 1;
             let limit = if binary { 2 } else { self.classes as i64 };
-            let has_ignore = ignore_index.is_some();
-            let ignore = ignore_index.unwrap_or(0);
-            let ignored = |l: i64| has_ignore & (l == ignore);
-            // Branch-free: mark ignored pixels, and note whether any label is out of range.
-            let mut bad = false;
-            for (v, &l) in valid.iter_mut().zip(lab.iter()) {
-                let skip = ignored(l);
-                *v = if skip { T::zero() } else { *v };
-                bad |= !skip & ((l < 0) | (l >= limit));
+            let bad = labels
+                .codes(first, lab, ignore_index, limit)
+                .ok_or(Error::ShapeOverflow)?;
+            // Branch-free: ignored pixels do not count.
+            for (v, &code) in valid.iter_mut().zip(lab.iter()) {
+                *v = if code == IGNORED { T::zero() } else { *v };
             }
             if check && bad {
-                let found = lab
-                    .iter()
-                    .enumerate()
-                    .find(|&(_, &l)| !ignored(l) && !(0..limit).contains(&l));
-                let (k, &label) = found.unwrap_or((0, &0));
+                let k = lab.iter().position(|&c| c == OUT_OF_RANGE).unwrap_or(0);
                 let index = first + k;
+                let mut label = [0i64];
+                labels.read(index, &mut label);
+                let [label] = label;
                 return Err(if binary {
                     Error::BinaryLabel { index, label }
                 } else {
@@ -344,7 +338,7 @@ impl<T: Real> TileBuf<T> {
                 let binary = self.classes == 1;
                 let labels = self.labels.get(..len).unwrap_or(&[]);
                 for (c, row) in g.chunks_exact_mut(len).enumerate() {
-                    let hot = if binary { 1 } else { c as i64 };
+                    let hot = if binary { 1 } else { c as i32 };
                     for ((x, &l), &v) in row.iter_mut().zip(labels).zip(self.valid.iter()) {
                         *x = if l == hot { v } else { T::zero() };
                     }

@@ -156,7 +156,7 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
             }
 
             fn reads_complement(&self) -> bool {
-                false #( || ::segloss::Loss::<#real>::reads_complement(&self.#access) )*
+                [#(::segloss::Loss::<#real>::reads_complement(&self.#access)),*].contains(&true)
             }
 
             #[inline(always)]

@@ -598,7 +598,10 @@ mod tests {
         mine.push(0.7, AnyLoss::Dice(squared)).unwrap();
         let mut expected = vec![0.0; pred.len()];
         let mut value = 0.0;
-        for (w, loss) in [(0.3, AnyLoss::Iou(Iou::new())), (0.7, AnyLoss::Dice(squared))] {
+        for (w, loss) in [
+            (0.3, AnyLoss::Iou(Iou::new())),
+            (0.7, AnyLoss::Dice(squared)),
+        ] {
             let mut alone = Compound::new();
             alone.push(1.0, loss).unwrap();
             let mut g = vec![0.0; pred.len()];
