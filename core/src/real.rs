@@ -26,6 +26,13 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
     /// `e^x` in a form the compiler vectorises (`f32`: [`crate::fastmath`]; `f64`: `libm`).
     fn vexp(self) -> Self;
 
+    /// `e^x` for `x ≤ 0`, where a cheaper form exists (`f32`: results below the normal
+    /// range flush to 0, [`crate::fastmath::exp_nonpositive_f32`]); [`Real::vexp`] otherwise.
+    #[inline(always)]
+    fn vexp_nonpositive(self) -> Self {
+        self.vexp()
+    }
+
     /// `ln x` in a form the compiler vectorises.
     fn vln(self) -> Self;
 
@@ -53,6 +60,10 @@ impl Real for f32 {
     #[inline(always)]
     fn vexp(self) -> Self {
         crate::fastmath::exp_f32(self)
+    }
+    #[inline(always)]
+    fn vexp_nonpositive(self) -> Self {
+        crate::fastmath::exp_nonpositive_f32(self)
     }
     #[inline(always)]
     fn vln(self) -> Self {

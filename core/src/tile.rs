@@ -469,7 +469,7 @@ fn softmax_rows<T: Real>(
     for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
         for (((p, v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
             *v = (*v - m).max(floor);
-            *p = v.vexp();
+            *p = v.vexp_nonpositive();
             *s = *s + *p;
         }
     }

@@ -1,6 +1,6 @@
 //! The core's vectorisable f32 `exp`/`ln`/`ln_1p` against f64 references over dense sweeps.
 
-use segloss::fastmath::{exp_f32, ln_1p_f32, ln_f32};
+use segloss::fastmath::{exp_f32, exp_nonpositive_f32, ln_1p_f32, ln_f32};
 
 /// Distance in units in the last place between two f32.
 fn ulps(a: f32, b: f32) -> u32 {
@@ -13,6 +13,26 @@ fn ulps(a: f32, b: f32) -> u32 {
         }
     };
     key(a).abs_diff(key(b))
+}
+
+#[test]
+fn nonpositive_exp_is_within_a_few_ulp_and_flushes_below_the_normal_range() {
+    let mut worst = 0;
+    let mut x = -90.0f32;
+    while x <= 0.0 {
+        let want = (x as f64).exp() as f32;
+        let got = exp_nonpositive_f32(x);
+        if x >= -87.33 {
+            worst = worst.max(ulps(got, want));
+        } else {
+            assert_eq!(got, 0.0, "x = {x}");
+        }
+        x += 0.000_31;
+    }
+    assert!(worst <= 3, "exp_nonpositive: {worst} ulp");
+    assert_eq!(exp_nonpositive_f32(0.0), 1.0);
+    assert_eq!(exp_nonpositive_f32(-0.0), 1.0);
+    assert_eq!(exp_nonpositive_f32(-f32::MAX), 0.0);
 }
 
 #[test]
