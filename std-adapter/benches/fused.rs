@@ -128,9 +128,7 @@ fn fused(c: &mut Criterion) {
     let mut group = c.benchmark_group("read_2x4x96^3");
     group.sample_size(10);
     group.throughput(Throughput::Bytes((volume.logits.len() * 4) as u64));
-    group.bench_function("sum", |b| {
-        b.iter(|| simd_sum(black_box(&volume.logits)))
-    });
+    group.bench_function("sum", |b| b.iter(|| simd_sum(black_box(&volume.logits))));
     group.finish();
 }
 
