@@ -151,12 +151,14 @@ pub trait RegionFormula {
     /// True when the formula aggregates over classes itself (one value per sample).
     const COUPLED: bool;
 
-    /// True when the formula reads a quadratic statistic (`sum_ss`, `sum_gg`, `sum_gss`);
-    /// pass 1 computes those only then.
-    const QUADRATIC: bool = true;
-
     /// The aggregation options.
     fn aggregation(&self) -> &Aggregation<'_>;
+
+    /// True when the formula, with these parameters, reads a quadratic statistic
+    /// (`sum_ss`, `sum_gg`, `sum_gss`); pass 1 computes those only then.
+    fn quadratic(&self) -> bool {
+        true
+    }
 
     /// Checks the formula's parameters.
     fn check_params(&self) -> Result<(), Error>;
@@ -242,7 +244,7 @@ pub fn check<T: Real, F: RegionFormula>(f: &F, input: &Input<'_, T>) -> Result<(
 /// Pass 1 of a region loss: adds a tile's statistics.
 #[inline(always)]
 pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &mut RegionStats) {
-    accumulate_statistics(tile, stats, f.aggregation().batch, F::QUADRATIC);
+    accumulate_statistics(tile, stats, f.aggregation().batch, f.quadratic());
 }
 
 /// Adds a tile's statistics per sample (or pooled with `batch`); the quadratic ones

@@ -91,9 +91,53 @@ impl<'w> GeneralizedDice<'w> {
 }
 impl ::segloss::region::RegionFormula for GeneralizedDice<'_> {
     const COUPLED: bool = true;
-    const QUADRATIC: bool = false;
     fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
         &self.aggregation
+    }
+    #[allow(unused_variables, clippy::all)]
+    fn quadratic(&self) -> bool {
+        let g15: bool = ::core::matches!(self.w_type, GeneralizedDiceWType::Simple);
+        let g17: bool = ::core::matches!(self.w_type, GeneralizedDiceWType::Square);
+        let q0: bool = false;
+        let q1: bool = false;
+        let q2: bool = q0 || q1;
+        let q3: bool = false;
+        let q4: bool = q0 || q0;
+        let q5: bool = q3 || q4;
+        let q6: bool = false;
+        let q7: bool = q2 || q5 || q6;
+        let q8: bool = false;
+        let q9: bool = q0 || q8;
+        let q10: bool = false;
+        let q11: bool = q10 || q0;
+        let q12: bool = false;
+        let q13: bool = q9 || q11 || q12;
+        let q14: bool = false;
+        let q15: bool = false;
+        let q16: bool = if g15 { q13 } else { q14 };
+        let q17: bool = false;
+        let q18: bool = if g17 { q7 } else { q16 };
+        let q19: bool = q18;
+        let q20: bool = false;
+        let q21: bool = q0 || q20;
+        let q22: bool = q21 || q18 || q19;
+        let q23: bool = false;
+        let q24: bool = false;
+        let q25: bool = false;
+        let q26: bool = q22 || q25;
+        let q27: bool = q26;
+        let q28: bool = q24 || q27;
+        let q29: bool = false;
+        let q30: bool = q28 || q29;
+        let q31: bool = false;
+        let q32: bool = q31 || q0;
+        let q33: bool = q22 || q32;
+        let q34: bool = q33;
+        let q35: bool = false;
+        let q36: bool = q34 || q35;
+        let q37: bool = q30 || q36;
+        let q38: bool = q23 || q37;
+        q38
     }
     #[allow(unused_variables, clippy::all)]
     fn check_params(&self) -> ::core::result::Result<(), ::segloss::Error> {

@@ -91,9 +91,30 @@ impl<'w> Tversky<'w> {
 }
 impl ::segloss::region::RegionFormula for Tversky<'_> {
     const COUPLED: bool = false;
-    const QUADRATIC: bool = false;
     fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
         &self.aggregation
+    }
+    #[allow(unused_variables, clippy::all)]
+    fn quadratic(&self) -> bool {
+        let q7: bool = false;
+        let q8: bool = false;
+        let q9: bool = false;
+        let q10: bool = q8 || q9;
+        let q11: bool = false;
+        let q12: bool = false;
+        let q13: bool = q12 || q8;
+        let q14: bool = q11 || q13;
+        let q15: bool = q8 || q14;
+        let q16: bool = false;
+        let q17: bool = false;
+        let q18: bool = q17 || q8;
+        let q19: bool = q16 || q18;
+        let q20: bool = q15 || q19;
+        let q21: bool = false;
+        let q22: bool = q20 || q21;
+        let q23: bool = q10 || q22;
+        let q24: bool = q7 || q23;
+        q24
     }
     #[allow(unused_variables, clippy::all)]
     fn check_params(&self) -> ::core::result::Result<(), ::segloss::Error> {

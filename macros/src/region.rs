@@ -2,7 +2,7 @@
 //! `evaluate` function — forward values, then reverse-mode adjoints down to the four
 //! prediction-dependent statistics, as straight-line code.
 
-use crate::graph::{self, Agg, Graph, Id, Kind, Op1, Op2};
+use crate::graph::{self, Agg, Graph, Id, Kind, Op1, Op2, Stat};
 use crate::spec::{rename_fn, ParamKind, Spec};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -363,6 +363,62 @@ impl Gen<'_> {
         }
     }
 
+    /// True when no statistic or aggregation feeds `id` (it depends on parameters only).
+    fn param_only(&self, id: Id) -> bool {
+        self.reach(&[id], false)
+            .iter()
+            .all(|&n| !matches!(self.g.nodes[n].kind, Kind::Stat(_) | Kind::Agg(..)))
+    }
+
+    /// The body of `RegionFormula::quadratic`: whether the loss, with these parameters,
+    /// reads `sum_ss`, `sum_gg` or `sum_gss`. A branch whose condition depends on parameters
+    /// only counts for the side it takes; any other node counts for all its operands.
+    fn quadratic(&self) -> TokenStream {
+        let nodes = self.reach(&[self.g.loss], false);
+        let conditions: Vec<Id> = nodes
+            .iter()
+            .filter_map(|&id| match self.g.nodes[id].kind {
+                Kind::Select(c, _, _) if self.param_only(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let fwd = self.group_forward(&conditions);
+        let q = |id: Id| format_ident!("q{}", id);
+        let lets = nodes.iter().map(|&id| {
+            let name = q(id);
+            let e = match self.g.nodes[id].kind {
+                Kind::Stat(s) => {
+                    let quad = matches!(s, Stat::SumSs | Stat::SumGg | Stat::SumGss);
+                    quote!(#quad)
+                }
+                Kind::Num(_) | Kind::Param(_) | Kind::ChoiceIs(..) => quote!(false),
+                Kind::Unary(_, a) | Kind::Agg(_, a) => {
+                    let a = q(a);
+                    quote!(#a)
+                }
+                Kind::Binary(_, a, b) => {
+                    let (a, b) = (q(a), q(b));
+                    quote!(#a || #b)
+                }
+                Kind::Select(c, a, b) if self.param_only(c) => {
+                    let (cv, a, b) = (self.var(c), q(a), q(b));
+                    quote!(if #cv { #a } else { #b })
+                }
+                Kind::Select(c, a, b) => {
+                    let (c, a, b) = (q(c), q(a), q(b));
+                    quote!(#c || #a || #b)
+                }
+            };
+            quote!(let #name: bool = #e;)
+        });
+        let root = q(self.g.loss);
+        quote! {
+            #fwd
+            #(#lets)*
+            #root
+        }
+    }
+
     fn checks(&self) -> TokenStream {
         let finite = self.spec.params.iter().filter_map(|p| match p.kind {
             ParamKind::Float(_) => {
@@ -473,7 +529,7 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
         .replace("fn_", "fn");
     let formula_doc = format!("Formula: `{loss_text}`");
     let coupled = g.coupled;
-    let quadratic = g.reads_quadratic();
+    let quadratic = gen.quadratic();
     let body = gen.evaluate();
     let checks = gen.checks();
     let new_doc = format!("`{name}` with its default parameters and MONAI's aggregation.");
@@ -534,10 +590,14 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
 
         impl ::segloss::region::RegionFormula for #name<'_> {
             const COUPLED: bool = #coupled;
-            const QUADRATIC: bool = #quadratic;
 
             fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
                 &self.aggregation
+            }
+
+            #[allow(unused_variables, clippy::all)]
+            fn quadratic(&self) -> bool {
+                #quadratic
             }
 
             #[allow(unused_variables, clippy::all)]

@@ -144,7 +144,7 @@ macro_rules! any_loss {
             /// True for a region loss that reads a quadratic statistic.
             fn region_quadratic(&self) -> bool {
                 match self {
-                    $( AnyLoss::$rv(_) => <$rt as RegionFormula>::QUADRATIC, )*
+                    $( AnyLoss::$rv(l) => RegionFormula::quadratic(l), )*
                     _ => false,
                 }
             }

@@ -592,3 +592,12 @@ fn balanced_bce_of_a_confident_softmax_has_the_f64_gradient_in_f32() {
         assert!(close(f64::from(*a), *b, 1e-4, 1e-6), "{g32:?} vs {g64:?}");
     }
 }
+
+#[test]
+fn region_losses_read_the_quadratic_statistics_only_when_their_parameters_say_so() {
+    use segloss::losses::{Dice, Tversky};
+    use segloss::region::RegionFormula;
+    assert!(!Dice::new().quadratic());
+    assert!(Dice::new().with_squared_pred(true).quadratic());
+    assert!(!Tversky::new().quadratic());
+}
