@@ -21,7 +21,9 @@ use segloss::{Buffer, Error, Input, Loss, Real, Stats};
 fn splittable<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
     input.shape().batch() > 1
         && loss.workspace_len(&input.shape()) == 0
-        && input.samples(0..1).is_ok_and(|view| loss.check(&view).is_ok())
+        && input
+            .samples(0..1)
+            .is_ok_and(|view| loss.check(&view).is_ok())
 }
 
 /// `e`, found in the one-sample view of sample `b` of `input`, with its indices moved into

@@ -131,7 +131,13 @@ fn boundary_no_zero_infinity_is_finite_or_refused() {
     // Decided: refused for computed maps (a parameter error), the gradient untouched.
     let r = engine::forward_backward(&loss, &input, &mut ws, &mut grad);
     assert!(
-        matches!(r, Err(segloss::Error::Parameter { name: "no_zero", .. })),
+        matches!(
+            r,
+            Err(segloss::Error::Parameter {
+                name: "no_zero",
+                ..
+            })
+        ),
         "{r:?}"
     );
     assert_eq!(grad, [0.0; 6]);
@@ -239,7 +245,10 @@ fn threads_report_batch_indices() {
     let input = Input::new(&logits, shape, Target::dense(&dense[..])).unwrap();
     let want = engine::forward_backward(&ce, &input, &mut [], &mut [0.0; 12]);
     let got = threads::forward_backward(&pool, Isa::Portable, &ce, &input, &mut [], &mut [0.0; 12]);
-    assert!(matches!(want, Err(segloss::Error::NotProbability { index: 9, .. })), "{want:?}");
+    assert!(
+        matches!(want, Err(segloss::Error::NotProbability { index: 9, .. })),
+        "{want:?}"
+    );
     assert_eq!(got, want, "soft target outside [0, 1]");
 }
 
@@ -262,7 +271,10 @@ fn huge_weights_give_finite_results_or_are_refused() {
     let finite = |what: &str, r: Result<f64, segloss::Error>, grad: &[f64]| {
         let v = r.unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(v.is_finite(), "{what}: value {v}");
-        assert!(grad.iter().all(|g| g.is_finite()), "{what}: gradient {grad:?}");
+        assert!(
+            grad.iter().all(|g| g.is_finite()),
+            "{what}: gradient {grad:?}"
+        );
     };
     let max = segloss::MAX_WEIGHT;
     for (w, ok) in [(1e308, false), (max * 1.5, false), (max, true)] {
@@ -273,7 +285,11 @@ fn huge_weights_give_finite_results_or_are_refused() {
         if ok {
             finite("ce weight at the bound", r, &g);
         } else {
-            assert_eq!(r, Err(segloss::Error::BadWeight { class: 0 }), "ce weight {w}");
+            assert_eq!(
+                r,
+                Err(segloss::Error::BadWeight { class: 0 }),
+                "ce weight {w}"
+            );
             assert_eq!(g, [0.0; 4]);
         }
         let loss = DiceCe {
@@ -285,7 +301,13 @@ fn huge_weights_give_finite_results_or_are_refused() {
             finite("dice_ce lambda_ce at the bound", r, &g);
         } else {
             assert!(
-                matches!(r, Err(segloss::Error::Parameter { name: "weight of `ce`", .. })),
+                matches!(
+                    r,
+                    Err(segloss::Error::Parameter {
+                        name: "weight of `ce`",
+                        ..
+                    })
+                ),
                 "dice_ce lambda_ce {w}: {r:?}"
             );
         }
@@ -295,7 +317,13 @@ fn huge_weights_give_finite_results_or_are_refused() {
             finite("dice smooth_nr at the bound", r, &g);
         } else {
             assert!(
-                matches!(r, Err(segloss::Error::Parameter { name: "smooth_nr", .. })),
+                matches!(
+                    r,
+                    Err(segloss::Error::Parameter {
+                        name: "smooth_nr",
+                        ..
+                    })
+                ),
                 "dice smooth_nr {w}: {r:?}"
             );
         }
@@ -322,7 +350,10 @@ fn huge_weights_give_finite_results_or_are_refused() {
             let in32 = Input::new(&l32, shape, Target::labels(&labels)).unwrap();
             let mut g32 = [0.0f32; 4];
             let v = engine::forward_backward(&ce, &in32, &mut [], &mut g32).unwrap();
-            assert!(v.is_finite() && g32.iter().all(|x| x.is_finite()), "f32 ce {v} {g32:?}");
+            assert!(
+                v.is_finite() && g32.iter().all(|x| x.is_finite()),
+                "f32 ce {v} {g32:?}"
+            );
         }
     }
 }
@@ -344,18 +375,21 @@ fn exp_log_ce_large_gamma_is_finite_or_refused() {
     for gamma in [100.0, 300.0] {
         let loss = ExpLogCe::new(gamma);
         // Decided: accepted (γ ≤ MAX_WEIGHT) and saturated, finite in both types
-        for act in [
-            segloss::Activation::Softmax,
-            segloss::Activation::Sigmoid,
-        ] {
+        for act in [segloss::Activation::Softmax, segloss::Activation::Sigmoid] {
             let input = Input::new(&logits32, shape, Target::labels(&labels))
                 .unwrap()
                 .with_activation(act);
-            assert_finite(&format!("f32 gamma {gamma} {act:?}"), run_any(&loss, &input));
+            assert_finite(
+                &format!("f32 gamma {gamma} {act:?}"),
+                run_any(&loss, &input),
+            );
             let input = Input::new(&logits64, shape, Target::labels(&labels))
                 .unwrap()
                 .with_activation(act);
-            assert_finite(&format!("f64 gamma {gamma} {act:?}"), run_any(&loss, &input));
+            assert_finite(
+                &format!("f64 gamma {gamma} {act:?}"),
+                run_any(&loss, &input),
+            );
         }
     }
     let refused = engine::forward(
@@ -364,7 +398,10 @@ fn exp_log_ce_large_gamma_is_finite_or_refused() {
         &mut [],
     );
     assert!(
-        matches!(refused, Err(segloss::Error::Parameter { name: "gamma", .. })),
+        matches!(
+            refused,
+            Err(segloss::Error::Parameter { name: "gamma", .. })
+        ),
         "{refused:?}"
     );
 }
@@ -389,7 +426,13 @@ fn mcc_without_smoothing_agrees_in_f32_and_f64() {
     let input = Input::new(&logits32, shape, Target::labels(&labels)).unwrap();
     let refused = engine::forward(&Mcc::new().with_smooth_dr(0.0), &input, &mut []);
     assert!(
-        matches!(refused, Err(segloss::Error::Parameter { name: "smooth_dr", .. })),
+        matches!(
+            refused,
+            Err(segloss::Error::Parameter {
+                name: "smooth_dr",
+                ..
+            })
+        ),
         "{refused:?}"
     );
     let mcc = Mcc::new();
@@ -428,7 +471,13 @@ fn edt_huge_spacing_gives_no_nan_or_is_refused() {
     for (dims, spacing) in cases.into_iter().chain([(&[9][..], &[1e20][..])]) {
         let r = Edt::new(dims, spacing);
         assert!(
-            matches!(r, Err(segloss::Error::Parameter { name: "spacing", .. })),
+            matches!(
+                r,
+                Err(segloss::Error::Parameter {
+                    name: "spacing",
+                    ..
+                })
+            ),
             "{dims:?} {spacing:?}: {r:?}"
         );
     }

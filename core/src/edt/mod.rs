@@ -304,7 +304,7 @@ fn fill_no_zero<T: Real>(grid: &Grid, policy: NoZero, squared: bool, out: &mut [
                 } else {
                     1
                 };
-                for (rest, row) in slab.chunks_exact_mut(n_last).enumerate() {
+                for (rest, row) in slab.chunks_exact_mut(n_last.max(1)).enumerate() {
                     let a1 = if dims.len() == 3 {
                         axis_sq(1, rest)
                     } else {

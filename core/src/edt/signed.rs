@@ -211,7 +211,7 @@ impl SignedMaps {
                 got: ws.len(),
             });
         }
-        for (slot, bc) in out.chunks_exact_mut(n).zip(0..) {
+        for (slot, bc) in out.chunks_exact_mut(n.max(1)).zip(0..) {
             let (b, c) = (bc / classes, (bc % classes) as i64);
             signed_map(&self.grid, self.no_zero, slot, ws, |at, row| {
                 for (k, x) in row.iter_mut().enumerate() {

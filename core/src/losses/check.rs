@@ -10,7 +10,10 @@ pub(crate) fn class_weights(weights: &[f64], classes: usize) -> Result<(), Error
             got: weights.len(),
         });
     }
-    match weights.iter().position(|w| !(*w >= 0.0 && *w <= crate::MAX_WEIGHT)) {
+    match weights
+        .iter()
+        .position(|w| !(*w >= 0.0 && *w <= crate::MAX_WEIGHT))
+    {
         Some(class) => Err(Error::BadWeight { class }),
         None => Ok(()),
     }

@@ -55,10 +55,7 @@ fn power_of_log<T: Real>(log_p: T, gamma: T) -> (f64, f64) {
     }
     let (x, g) = (x.wide(), gamma.wide());
     let d = -g * libm::pow(x, g - 1.0);
-    (
-        libm::pow(x, g).min(POWER_LIMIT),
-        d.max(-POWER_LIMIT),
-    )
+    (libm::pow(x, g).min(POWER_LIMIT), d.max(-POWER_LIMIT))
 }
 
 impl<'w> ExpLogCe<'w> {
