@@ -369,7 +369,7 @@ impl Gen<'_> {
                 let n = &p.name;
                 let s = n.to_string();
                 Some(quote! {
-                    if !(self.#n.abs() <= ::segloss::MAX_WEIGHT) {
+                    if self.#n.is_nan() || self.#n.abs() > ::segloss::MAX_WEIGHT {
                         return Err(::segloss::Error::Parameter { name: #s, allowed: "finite, |x| <= 1e8" });
                     }
                 })
