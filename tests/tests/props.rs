@@ -294,8 +294,8 @@ proptest! {
     #![proptest_config(config(32))]
 
     /// `threads::forward_backward` gives the same bits with 1, 2 and 3 threads, and the
-    /// same bits as the sequential engine. (Losses with a per-pixel map, DPCE and
-    /// `Boundary::with_maps`, are finding F3: the threaded adapter refuses them.)
+    /// same bits as the sequential engine, also for a loss holding a whole-batch map (DPCE:
+    /// the adapter runs it sequentially, finding F3).
     #[test]
     fn thread_count_independence(bt in batch(5, 3, 20), act in activation(), seed in any::<u64>()) {
         let pred32: Vec<f32> = if act == Activation::Identity { probabilities(&bt) } else { bt.logits.clone() }
@@ -327,6 +327,7 @@ proptest! {
         check!("gdice", GeneralizedDice::new());
         check!("dice_ce", DiceCe::new());
         check!("topk", segloss::losses::TopK::new(20.0));
+        check!("dpce", Dpce::new(&data.penalty[..]));
     }
 }
 

@@ -66,6 +66,10 @@ impl Elementwise for BalancedBce {
     fn reduction(&self) -> Reduction {
         self.reduction
     }
+
+    fn softmax_shift(&self) -> bool {
+        true
+    }
 }
 
 elementwise_loss!(BalancedBce, |bce, _input| {
