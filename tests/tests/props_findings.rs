@@ -268,92 +268,67 @@ fn huge_weights_give_finite_results_or_are_refused() {
     let input = Input::new(&logits, shape, Target::labels(&labels)).unwrap();
     // Decided: refused above `segloss::MAX_WEIGHT`, the gradient untouched; at the bound the
     // result is finite (f64 and f32).
-    let finite = |what: &str, r: Result<f64, segloss::Error>, grad: &[f64]| {
-        let v = r.unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert!(v.is_finite(), "{what}: value {v}");
-        assert!(
-            grad.iter().all(|g| g.is_finite()),
-            "{what}: gradient {grad:?}"
-        );
-    };
+    use segloss::Error;
+    fn expect<L: segloss::Loss<f64>>(
+        what: &str,
+        accepted: bool,
+        loss: &L,
+        input: &Input<'_, f64>,
+        refusal: impl Fn(&Error) -> bool,
+    ) {
+        let mut grad = vec![0.0; input.shape().elements()];
+        let r = engine::forward_backward(loss, input, &mut [], &mut grad);
+        if accepted {
+            let v = r.unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_finite(what, (v, grad));
+        } else {
+            assert!(r.as_ref().is_err_and(&refusal), "{what}: {r:?}");
+            assert!(grad.iter().all(|&g| g == 0.0), "{what}: gradient written");
+        }
+    }
+    let one = Shape::new(1, 1, &[1]).unwrap();
+    let one_input = Input::new(&[0.0f64], one, Target::labels(&[0u8]))
+        .unwrap()
+        .with_activation(segloss::Activation::Softmax);
     let max = segloss::MAX_WEIGHT;
     for (w, ok) in [(1e308, false), (max * 1.5, false), (max, true)] {
-        let mut g = [0.0; 4];
         let weight = [w, w];
         let ce = CrossEntropy::new().with_weight(&weight);
-        let r = engine::forward_backward(&ce, &input, &mut [], &mut g);
-        if ok {
-            finite("ce weight at the bound", r, &g);
-        } else {
-            assert_eq!(
-                r,
-                Err(segloss::Error::BadWeight { class: 0 }),
-                "ce weight {w}"
-            );
-            assert_eq!(g, [0.0; 4]);
-        }
-        let loss = DiceCe {
+        let bad_weight = |e: &Error| *e == Error::BadWeight { class: 0 };
+        expect(&format!("ce weight {w}"), ok, &ce, &input, bad_weight);
+        let parameter = |name: &'static str| move |e: &Error| matches!(e, Error::Parameter { name: n, .. } if *n == name);
+        let dice_ce = DiceCe {
             lambda_ce: w,
             ..DiceCe::new()
         };
-        let r = engine::forward_backward(&loss, &input, &mut [], &mut g);
-        if ok {
-            finite("dice_ce lambda_ce at the bound", r, &g);
-        } else {
-            assert!(
-                matches!(
-                    r,
-                    Err(segloss::Error::Parameter {
-                        name: "weight of `ce`",
-                        ..
-                    })
-                ),
-                "dice_ce lambda_ce {w}: {r:?}"
-            );
-        }
+        let what = format!("dice_ce lambda_ce {w}");
+        expect(&what, ok, &dice_ce, &input, parameter("weight of `ce`"));
         let dice = Dice::new().with_smooth_nr(w);
-        let r = engine::forward_backward(&dice, &input, &mut [], &mut g);
-        if ok {
-            finite("dice smooth_nr at the bound", r, &g);
-        } else {
-            assert!(
-                matches!(
-                    r,
-                    Err(segloss::Error::Parameter {
-                        name: "smooth_nr",
-                        ..
-                    })
-                ),
-                "dice smooth_nr {w}: {r:?}"
-            );
-        }
+        let what = format!("dice smooth_nr {w}");
+        expect(&what, ok, &dice, &input, parameter("smooth_nr"));
         let mut c = Compound::new();
         c.push(w, AnyLoss::Dice(Dice::new().with_smooth_nr(0.0)))
             .unwrap();
-        let one = Shape::new(1, 1, &[1]).unwrap();
-        let one_input = Input::new(&[0.0f64], one, Target::labels(&[0u8]))
-            .unwrap()
-            .with_activation(segloss::Activation::Softmax);
-        let mut g1 = [0.0; 1];
-        let r = engine::forward_backward(&c, &one_input, &mut [], &mut g1);
-        if ok {
-            finite("w*dice(smooth_nr=0) at the bound", r, &g1);
-        } else {
-            assert!(
-                matches!(r, Err(segloss::Error::Parameter { name: "weight", .. })),
-                "{w}*dice: {r:?}"
-            );
-        }
-        // f32: the same weights at the bound stay finite in the gradient
+        let what = format!("{w}*dice(smooth_nr=0)");
+        expect(&what, ok, &c, &one_input, parameter("weight"));
+        // f32 at the bound, with two factors of MAX_WEIGHT (a class weight inside a λ) and
+        // the 1e12 floor of 1/p (probabilities 0 at the true class): finite.
         if ok {
             let l32 = logits.map(|x| x as f32);
             let in32 = Input::new(&l32, shape, Target::labels(&labels)).unwrap();
-            let mut g32 = [0.0f32; 4];
-            let v = engine::forward_backward(&ce, &in32, &mut [], &mut g32).unwrap();
-            assert!(
-                v.is_finite() && g32.iter().all(|x| x.is_finite()),
-                "f32 ce {v} {g32:?}"
-            );
+            assert_finite("f32 ce at the bound", run_any(&ce, &in32));
+            let probs = [1.0f32, 0.0, 0.0, 1.0]; // the true class has p = 0 at both pixels
+            let id32 = Input::new(&probs, shape, Target::labels(&labels))
+                .unwrap()
+                .with_activation(segloss::Activation::Identity);
+            let both = DiceCe {
+                lambda_ce: max,
+                ce: CrossEntropy::new()
+                    .with_weight(&weight)
+                    .with_reduction(segloss::losses::Reduction::Sum),
+                ..DiceCe::new()
+            };
+            assert_finite("f32 identity, weight x lambda", run_any(&both, &id32));
         }
     }
 }
