@@ -9,7 +9,7 @@
 //! writes `∂L/∂prediction` once per element.
 
 use crate::error::Buffer;
-use crate::tile::{tile_pixels, TileBuf, TILE_ELEMENTS};
+use crate::tile::{tile_pixels, Load, TileBuf, TILE_ELEMENTS};
 use crate::{Error, Input, Real, Shape, Tile};
 
 /// Statistics a loss accumulates in pass 1. They are additive: the statistics of a batch
@@ -49,6 +49,13 @@ pub trait Loss<T: Real> {
     fn prepare(&self, input: &Input<'_, T>, workspace: &mut [T]) -> Result<(), Error> {
         let _ = (input, workspace);
         Ok(())
+    }
+
+    /// True when the loss reads [`ClassRow::comp`](crate::ClassRow::comp) under softmax.
+    /// Computing `1 − s` there costs a division per element, so the engine skips it for
+    /// losses that answer false (the row then holds zeros); the default is true.
+    fn reads_complement(&self) -> bool {
+        true
     }
 
     /// Pass 1: adds the tile's contribution to `stats`.
@@ -198,7 +205,7 @@ pub fn scan<T: Real>(
     loop {
         match walk.next() {
             Step::Tile { sample, start, len } => {
-                buf.load(input, sample, start, len)?;
+                buf.load(input, (sample, start, len), Load::CHECKED)?;
                 visit(&buf.view());
             }
             Step::Done => return Ok(()),
@@ -224,6 +231,10 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     let mut part = L::Stats::default();
     let mut buf = TileBuf::new();
     let mut walk = Walk::new(input);
+    let load = Load {
+        check: true,
+        complement: loss.reads_complement(),
+    };
     loop {
         match walk.next() {
             Step::Tile {
@@ -231,7 +242,7 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
                 start,
                 len,
             } => {
-                buf.load(input, b, start, len)?;
+                buf.load(input, (b, start, len), load)?;
                 loss.accumulate(&buf.view(), &mut part, workspace);
             }
             Step::BlockEnd => {
@@ -293,9 +304,9 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
 /// Pass 2 over an input that [`accumulate`] has already accepted (the same data, or a
 /// view of part of it): writes `∂L/∂prediction` without first re-validating the batch.
 ///
-/// Elements are still checked tile by tile as they are loaded, so no input makes it panic,
-/// but on data that pass 1 did not accept it may stop with an error after writing part of
-/// `grad`. [`forward_backward`] and the threaded adapter use it after their own pass 1.
+/// Element values are not checked again (no input makes it panic, but on data that pass 1
+/// did not accept the gradient is meaningless, and a shape mismatch may stop it with an
+/// error after writing part of `grad`). [`forward_backward`] and the threaded adapter use it after their own pass 1.
 #[inline(always)]
 pub fn backward_accepted<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
@@ -333,16 +344,21 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized>(
 ) -> Result<(), Error> {
     let mut u = [T::zero(); TILE_ELEMENTS];
     let mut walk = Walk::new(input);
+    // Every caller has validated the batch (pass 1 or a scan), so values are not re-checked.
+    let load = Load {
+        check: false,
+        complement: loss.reads_complement(),
+    };
     loop {
         match walk.next() {
             Step::Tile { sample, start, len } => {
-                buf.load(input, sample, start, len)?;
+                buf.load(input, (sample, start, len), load)?;
                 let used = len * input.shape.classes();
                 if let Some(part) = u.get_mut(..used) {
                     part.fill(T::zero());
                     loss.backward_with(coef, &buf.view(), part, workspace);
                 }
-                buf.write_gradient(input, sample, start, &mut u, grad)?;
+                buf.write_gradient(input, sample, start, &u, grad)?;
             }
             Step::Done => return Ok(()),
             _ => {}

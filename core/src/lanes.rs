@@ -14,6 +14,10 @@ fn tail<T>(x: &[T]) -> &[T] {
 }
 
 /// `Σ_k f(a_k, b_k, c_k, d_k)` over the common length of four slices.
+///
+/// One accumulator array per call: LLVM's SLP vectoriser turns it into one vector register,
+/// which it does not do for several arrays updated in the same loop (so a sum of several
+/// statistics is several calls, each over data that sits in L1).
 #[inline(always)]
 pub(crate) fn sum4<T: Real>(
     a: &[T],
@@ -29,9 +33,17 @@ pub(crate) fn sum4<T: Real>(
         .zip(c.chunks_exact(LANES))
         .zip(d.chunks_exact(LANES));
     for (((ca, cb), cc), cd) in chunks {
-        let items = acc.iter_mut().zip(ca).zip(cb).zip(cc).zip(cd);
-        for ((((s, &x), &y), &z), &w) in items {
-            *s += f(x, y, z, w);
+        let arrays = (
+            <&[T; LANES]>::try_from(ca),
+            <&[T; LANES]>::try_from(cb),
+            <&[T; LANES]>::try_from(cc),
+            <&[T; LANES]>::try_from(cd),
+        );
+        if let (Ok(ca), Ok(cb), Ok(cc), Ok(cd)) = arrays {
+            let items = acc.iter_mut().zip(ca).zip(cb).zip(cc).zip(cd);
+            for ((((s, &x), &y), &z), &w) in items {
+                *s += f(x, y, z, w);
+            }
         }
     }
     let items = acc
@@ -52,31 +64,25 @@ pub(crate) fn sum<T: Real>(x: &[T]) -> f64 {
     sum4(x, x, x, x, |v, _, _, _| v.wide())
 }
 
-/// `[Σ g·s, Σ s, Σ g, Σ s², Σ g², Σ g·s²]` over the valid elements of a class row.
+/// `[Σ g·s, Σ s, Σ g, Σ s², Σ g², Σ g·s²]` over the valid elements of a class row; the
+/// last three (the quadratic statistics) stay zero unless `quadratic`.
+///
+/// `g` must be zero wherever `valid` is (the tile's target is).
 #[inline(always)]
-pub(crate) fn confusion<T: Real>(g: &[T], s: &[T], valid: &[T]) -> [f64; 6] {
-    let mut acc = [[0.0f64; LANES]; 6];
-    let mut add = |lane: usize, g: T, s: T, v: T| {
-        let (g, s, v) = (g.wide(), s.wide(), v.wide());
-        let vs = v * s;
-        let terms = [g * vs, vs, g, vs * s, g * g, g * vs * s];
-        for (a, t) in acc.iter_mut().zip(terms) {
-            if let Some(x) = a.get_mut(lane) {
-                *x += t;
-            }
-        }
+pub(crate) fn confusion<T: Real>(g: &[T], s: &[T], valid: &[T], quadratic: bool) -> [f64; 6] {
+    let by = |f: fn(f64, f64, f64) -> f64| {
+        sum4(g, s, valid, valid, |g, s, v, _| {
+            f(g.wide(), s.wide(), v.wide())
+        })
     };
-    let chunks = g
-        .chunks_exact(LANES)
-        .zip(s.chunks_exact(LANES))
-        .zip(valid.chunks_exact(LANES));
-    for ((cg, cs), cv) in chunks {
-        for (lane, ((&g, &s), &v)) in cg.iter().zip(cs).zip(cv).enumerate() {
-            add(lane, g, s, v);
-        }
+    let tp = by(|g, s, v| g * (v * s));
+    let sum_s = by(|_, s, v| v * s);
+    let sum_g = by(|g, _, _| g);
+    if !quadratic {
+        return [tp, sum_s, sum_g, 0.0, 0.0, 0.0];
     }
-    for (lane, ((&g, &s), &v)) in tail(g).iter().zip(tail(s)).zip(tail(valid)).enumerate() {
-        add(lane, g, s, v);
-    }
-    acc.map(|lanes| lanes.iter().sum())
+    let sum_ss = by(|_, s, v| (v * s) * s);
+    let sum_gg = by(|g, _, _| g * g);
+    let sum_gss = by(|g, s, v| (g * (v * s)) * s);
+    [tp, sum_s, sum_g, sum_ss, sum_gg, sum_gss]
 }

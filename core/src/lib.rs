@@ -30,6 +30,28 @@
 
 extern crate self as segloss;
 
+/// Evaluates `$body` with `$act` bound to the activation `$value` as a constant, once per
+/// activation, so the loops in `$body` compile without a per-element branch on it.
+macro_rules! for_activation {
+    ($value:expr, |$act:ident| $body:expr) => {
+        match $value {
+            $crate::Activation::Softmax => {
+                let $act = $crate::Activation::Softmax;
+                $body
+            }
+            $crate::Activation::Sigmoid => {
+                let $act = $crate::Activation::Sigmoid;
+                $body
+            }
+            $crate::Activation::Identity => {
+                let $act = $crate::Activation::Identity;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use for_activation;
+
 pub mod compound;
 pub mod edt;
 pub mod engine;

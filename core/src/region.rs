@@ -151,6 +151,10 @@ pub trait RegionFormula {
     /// True when the formula aggregates over classes itself (one value per sample).
     const COUPLED: bool;
 
+    /// True when the formula reads a quadratic statistic (`sum_ss`, `sum_gg`, `sum_gss`);
+    /// pass 1 computes those only then.
+    const QUADRATIC: bool = true;
+
     /// The aggregation options.
     fn aggregation(&self) -> &Aggregation<'_>;
 
@@ -238,11 +242,19 @@ pub fn check<T: Real, F: RegionFormula>(f: &F, input: &Input<'_, T>) -> Result<(
 /// Pass 1 of a region loss: adds a tile's statistics.
 #[inline(always)]
 pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &mut RegionStats) {
-    let group = if f.aggregation().batch {
-        0
-    } else {
-        tile.sample()
-    };
+    accumulate_statistics(tile, stats, f.aggregation().batch, F::QUADRATIC);
+}
+
+/// Adds a tile's statistics per sample (or pooled with `batch`); the quadratic ones
+/// (`sum_ss`, `sum_gg`, `sum_gss`) only when `quadratic`, as they cost as much again.
+#[inline(always)]
+pub fn accumulate_statistics<T: Real>(
+    tile: &Tile<'_, T>,
+    stats: &mut RegionStats,
+    batch: bool,
+    quadratic: bool,
+) {
+    let group = if batch { 0 } else { tile.sample() };
     let classes = tile.classes();
     stats.classes = classes;
     stats.groups = stats.groups.max(group + 1);
@@ -251,7 +263,7 @@ pub fn accumulate<T: Real, F: RegionFormula>(f: &F, tile: &Tile<'_, T>, stats: &
     let entries = stats.entries.iter_mut().skip(group * classes).take(classes);
     for (e, row) in entries.zip(tile.rows()) {
         let [tp, sum_s, sum_g, sum_ss, sum_gg, sum_gss] =
-            crate::lanes::confusion(row.target, row.prob, valid);
+            crate::lanes::confusion(row.target, row.prob, valid, quadratic);
         e.add(&ClassStats {
             tp,
             sum_s,
@@ -352,30 +364,50 @@ pub fn scale(coef: &mut RegionCoef, factor: f64) {
 
 /// Pass 2 of a region loss: adds `∂L/∂s = A·g + B + 2(D + E·g)·s` in the activation's space.
 ///
-/// The map runs in `f64` and saturates at [`Real::GRAD_LIMIT`]: without smoothing the
+/// A class whose coefficients are small enough that no term can pass [`Real::GRAD_LIMIT`]
+/// is mapped in `T`; otherwise the map runs in `f64` and saturates: without smoothing the
 /// coefficients of an almost empty class exceed `f32`'s range.
 #[inline(always)]
 pub fn backward<T: Real>(coef: &RegionCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
     let group = if coef.batch { 0 } else { tile.sample() };
     let classes = coef.classes;
-    let act = tile.activation();
     let entries = coef.entries.iter().skip(group * classes).take(classes);
     let rows = grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows());
-    for ((out, row), &[a, b, d, e]) in rows.zip(entries) {
-        if a == 0.0 && b == 0.0 && d == 0.0 && e == 0.0 {
-            continue;
+    let valid = tile.valid();
+    crate::for_activation!(tile.activation(), |act| {
+        for ((out, row), &[a, b, d, e]) in rows.zip(entries) {
+            let largest = a.abs().max(b.abs()).max(d.abs()).max(e.abs());
+            if largest == 0.0 {
+                continue;
+            }
+            // |ds| ≤ |A| + |B| + 2|D| + 2|E| ≤ 6 · largest, and s, 1 − s ≤ 1.
+            if largest <= T::GRAD_LIMIT / 8.0 {
+                let [a, b, d, e] = [a, b, d, e].map(T::of);
+                let two = T::of(2.0);
+                let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
+                for ((((o, &g), &s), &q), &v) in items.zip(valid) {
+                    let ds = v * (a * g + b + two * (d + e * g) * s);
+                    *o = *o + activation_term(act, s, q, ds);
+                }
+            } else {
+                let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
+                for ((((o, &g), &s), &q), &v) in items.zip(valid) {
+                    let (g, s) = (g.wide(), s.wide());
+                    let ds = v.wide() * (a * g + b + 2.0 * (d + e * g) * s);
+                    *o = *o + T::of_grad(activation_term(act, s, q.wide(), ds));
+                }
+            }
         }
-        let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
-        for ((((o, &g), &s), &q), &v) in items.zip(tile.valid()) {
-            let (g, s) = (g.wide(), s.wide());
-            let ds = v.wide() * (a * g + b + 2.0 * (d + e * g) * s);
-            let term = match act {
-                Activation::Softmax => s * ds,
-                Activation::Sigmoid => s * q.wide() * ds,
-                Activation::Identity => ds,
-            };
-            *o = *o + T::of_grad(term);
-        }
+    })
+}
+
+/// `∂L/∂s` in the engine's gradient space for `act` (see [`Loss::backward`](crate::Loss)).
+#[inline(always)]
+fn activation_term<R: Real>(act: Activation, s: R, q: R, ds: R) -> R {
+    match act {
+        Activation::Softmax => s * ds,
+        Activation::Sigmoid => s * q * ds,
+        Activation::Identity => ds,
     }
 }
 

@@ -35,7 +35,9 @@ impl Labels<'_> {
     /// Copies `out.len()` labels starting at `start`, widened to `i64`.
     ///
     /// Returns false (and copies nothing) when the range is out of bounds.
+    #[inline(always)]
     pub(crate) fn read(&self, start: usize, out: &mut [i64]) -> bool {
+        #[inline(always)]
         fn copy<L: Copy + Into<i64>>(src: &[L], start: usize, out: &mut [i64]) -> bool {
             match start
                 .checked_add(out.len())
@@ -56,6 +58,62 @@ impl Labels<'_> {
             Labels::U32(x) => copy(x, start, out),
             Labels::I32(x) => copy(x, start, out),
             Labels::I64(x) => copy(x, start, out),
+        }
+    }
+}
+
+/// The class code of an ignored label (see [`Labels::codes`]).
+pub(crate) const IGNORED: i32 = -1;
+/// The class code of a label outside `0..limit` (see [`Labels::codes`]).
+pub(crate) const OUT_OF_RANGE: i32 = -2;
+
+impl Labels<'_> {
+    /// Class codes of `out.len()` labels from `start`, in 32 bits so that the one-hot
+    /// comparisons vectorise at the width of `f32`: the label where it lies in `0..limit`,
+    /// [`IGNORED`] where it equals `ignore`, [`OUT_OF_RANGE`] elsewhere.
+    ///
+    /// Returns `None` when the range is out of bounds, else whether some label was out of
+    /// range. `limit` must fit in `i32` (it is a class count).
+    #[inline(always)]
+    pub(crate) fn codes(
+        &self,
+        start: usize,
+        out: &mut [i32],
+        ignore: Option<i64>,
+        limit: i64,
+    ) -> Option<bool> {
+        #[inline(always)]
+        fn code<L: Copy + Into<i64>>(
+            src: &[L],
+            start: usize,
+            out: &mut [i32],
+            ignore: Option<i64>,
+            limit: i64,
+        ) -> Option<bool> {
+            let src = src.get(start..start.checked_add(out.len())?)?;
+            let (has_ignore, ignore) = (ignore.is_some(), ignore.unwrap_or(0));
+            let mut bad = false;
+            for (o, &l) in out.iter_mut().zip(src) {
+                let l: i64 = l.into();
+                let skip = has_ignore & (l == ignore);
+                let in_range = (l >= 0) & (l < limit);
+                *o = if skip {
+                    IGNORED
+                } else if in_range {
+                    l as i32
+                } else {
+                    OUT_OF_RANGE
+                };
+                bad |= !skip & !in_range;
+            }
+            Some(bad)
+        }
+        match self {
+            Labels::U8(x) => code(x, start, out, ignore, limit),
+            Labels::U16(x) => code(x, start, out, ignore, limit),
+            Labels::U32(x) => code(x, start, out, ignore, limit),
+            Labels::I32(x) => code(x, start, out, ignore, limit),
+            Labels::I64(x) => code(x, start, out, ignore, limit),
         }
     }
 }

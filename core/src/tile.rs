@@ -1,6 +1,7 @@
 //! Tiles: a few pixels with all their classes, activated once and shared by every loss.
 
 use crate::error::Buffer;
+use crate::target::{IGNORED, OUT_OF_RANGE};
 use crate::{Activation, Error, Input, Layout, Real, Shape, Target};
 
 /// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C.
@@ -8,6 +9,23 @@ pub const TILE_ELEMENTS: usize = 1024;
 
 /// The clamp PyTorch's `BCELoss` applies to logarithms of probabilities.
 const LOG_FLOOR: f64 = -100.0;
+
+/// What [`TileBuf::load`] does besides activating.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Load {
+    /// Check element values (finite, label range, probability range).
+    pub(crate) check: bool,
+    /// Compute `1 − s` under softmax (see [`Loss::reads_complement`](crate::Loss)).
+    pub(crate) complement: bool,
+}
+
+impl Load {
+    /// Checked, with every row computed.
+    pub(crate) const CHECKED: Load = Load {
+        check: true,
+        complement: true,
+    };
+}
 
 /// The activated pixels of one tile, class-major: element `(c, k)` sits at `c · len + k`.
 pub(crate) struct TileBuf<T> {
@@ -17,7 +35,7 @@ pub(crate) struct TileBuf<T> {
     log_comp: [T; TILE_ELEMENTS],
     target: [T; TILE_ELEMENTS],
     valid: [T; TILE_ELEMENTS],
-    labels: [i64; TILE_ELEMENTS],
+    labels: [i32; TILE_ELEMENTS],
     pixel_max: [T; TILE_ELEMENTS],
     pixel_sum: [T; TILE_ELEMENTS],
     pixel_rest: [T; TILE_ELEMENTS],
@@ -203,15 +221,16 @@ impl<T: Real> TileBuf<T> {
         Tile { buf: self }
     }
 
-    /// Loads, checks and activates pixels `start..start + len` of sample `sample`.
+    /// Loads, checks (if asked) and activates pixels `start..start + len` of sample
+    /// `sample` (`at` is `(sample, start, len)`).
     #[inline(always)]
     pub(crate) fn load(
         &mut self,
         input: &Input<'_, T>,
-        sample: usize,
-        start: usize,
-        len: usize,
+        at: (usize, usize, usize),
+        how: Load,
     ) -> Result<(), Error> {
+        let (sample, start, len) = at;
         let classes = input.shape.classes();
         let per_sample = input.shape.pixels_per_sample();
         let first_pixel = sample * per_sample + start;
@@ -226,19 +245,26 @@ impl<T: Real> TileBuf<T> {
 
         // Raw prediction into `log_prob` (class-major), checked.
         gather(input, input.pred, sample, start, len, &mut self.log_prob)?;
-        let raw = self.log_prob.get(..used).unwrap_or(&[]);
-        let unit = input.activation == Activation::Identity;
-        check_values(input, Buffer::Prediction, raw, unit, (sample, start, len))?;
-
-        self.load_valid(input, first_pixel, len)?;
-        self.load_target(input, sample, start, len)?;
-        self.activate();
+        if how.check {
+            let raw = self.log_prob.get(..used).unwrap_or(&[]);
+            let unit = input.activation == Activation::Identity;
+            check_values(input, Buffer::Prediction, raw, unit, at)?;
+        }
+        self.load_valid(input, first_pixel, len, how.check)?;
+        self.load_target(input, at, how.check)?;
+        self.activate(how.complement);
         Ok(())
     }
 
     /// Marks each pixel valid (1) or not (0) from the mask and the ignore index.
     #[inline(always)]
-    fn load_valid(&mut self, input: &Input<'_, T>, first: usize, len: usize) -> Result<(), Error> {
+    fn load_valid(
+        &mut self,
+        input: &Input<'_, T>,
+        first: usize,
+        len: usize,
+        check: bool,
+    ) -> Result<(), Error> {
         let valid = self.valid.get_mut(..len).unwrap_or(&mut []);
         match input.mask {
             Some(mask) => {
@@ -254,28 +280,21 @@ impl<T: Real> TileBuf<T> {
         } = input.target
         {
             let lab = self.labels.get_mut(..len).unwrap_or(&mut []);
-            if !labels.read(first, lab) {
-                return Err(Error::ShapeOverflow);
-            }
             let binary = self.classes == 1;
             let limit = if binary { 2 } else { self.classes as i64 };
-            let has_ignore = ignore_index.is_some();
-            let ignore = ignore_index.unwrap_or(0);
-            let ignored = |l: i64| has_ignore & (l == ignore);
-            // Branch-free: mark ignored pixels, and note whether any label is out of range.
-            let mut bad = false;
-            for (v, &l) in valid.iter_mut().zip(lab.iter()) {
-                let skip = ignored(l);
-                *v = if skip { T::zero() } else { *v };
-                bad |= !skip & ((l < 0) | (l >= limit));
+            let bad = labels
+                .codes(first, lab, ignore_index, limit)
+                .ok_or(Error::ShapeOverflow)?;
+            // Branch-free: ignored pixels do not count.
+            for (v, &code) in valid.iter_mut().zip(lab.iter()) {
+                *v = if code == IGNORED { T::zero() } else { *v };
             }
-            if bad {
-                let found = lab
-                    .iter()
-                    .enumerate()
-                    .find(|&(_, &l)| !ignored(l) && !(0..limit).contains(&l));
-                let (k, &label) = found.unwrap_or((0, &0));
+            if check && bad {
+                let k = lab.iter().position(|&c| c == OUT_OF_RANGE).unwrap_or(0);
                 let index = first + k;
+                let mut label = [0i64];
+                labels.read(index, &mut label);
+                let [label] = label;
                 return Err(if binary {
                     Error::BinaryLabel { index, label }
                 } else {
@@ -295,16 +314,18 @@ impl<T: Real> TileBuf<T> {
     fn load_target(
         &mut self,
         input: &Input<'_, T>,
-        sample: usize,
-        start: usize,
-        len: usize,
+        at: (usize, usize, usize),
+        check: bool,
     ) -> Result<(), Error> {
+        let (sample, start, len) = at;
         let used = len * self.classes;
         match input.target {
             Target::Dense(map) => {
                 gather(input, map, sample, start, len, &mut self.target)?;
                 let g = self.target.get_mut(..used).unwrap_or(&mut []);
-                check_values(input, Buffer::Target, g, true, (sample, start, len))?;
+                if check {
+                    check_values(input, Buffer::Target, g, true, at)?;
+                }
                 for row in g.chunks_exact_mut(len) {
                     for (x, &v) in row.iter_mut().zip(self.valid.iter()) {
                         *x = *x * v;
@@ -317,7 +338,7 @@ impl<T: Real> TileBuf<T> {
                 let binary = self.classes == 1;
                 let labels = self.labels.get(..len).unwrap_or(&[]);
                 for (c, row) in g.chunks_exact_mut(len).enumerate() {
-                    let hot = if binary { 1 } else { c as i64 };
+                    let hot = if binary { 1 } else { c as i32 };
                     for ((x, &l), &v) in row.iter_mut().zip(labels).zip(self.valid.iter()) {
                         *x = if l == hot { v } else { T::zero() };
                     }
@@ -327,25 +348,28 @@ impl<T: Real> TileBuf<T> {
         Ok(())
     }
 
-    /// Turns the raw prediction (in `log_prob`) into `prob`, `log_prob`, `comp`, `log_comp`.
+    /// Turns the raw prediction (in `log_prob`) into `prob`, `log_prob`, `comp`, `log_comp`
+    /// (`comp` under softmax only with `complement`). The rows an activation does not
+    /// compute keep the zeros of [`TileBuf::new`]: a buffer serves one pass of one input, so
+    /// the activation never changes under it.
     #[inline(always)]
-    fn activate(&mut self) {
+    fn activate(&mut self, complement: bool) {
         let len = self.len;
         let used = len * self.classes;
         let prob = self.prob.get_mut(..used).unwrap_or(&mut []);
         let logp = self.log_prob.get_mut(..used).unwrap_or(&mut []);
         let comp = self.comp.get_mut(..used).unwrap_or(&mut []);
-        let logc = self.log_comp.get_mut(..used).unwrap_or(&mut []);
         match self.activation {
             Activation::Softmax => {
                 let mx = self.pixel_max.get_mut(..len).unwrap_or(&mut []);
                 let sum = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
                 let rest = self.pixel_rest.get_mut(..len).unwrap_or(&mut []);
                 let ones = self.pixel_ones.get_mut(..len).unwrap_or(&mut []);
+                let comp = if complement { Some(comp) } else { None };
                 softmax_rows(logp, prob, comp, [mx, sum, rest, ones], len);
-                logc.fill(T::zero());
             }
             Activation::Sigmoid => {
+                let logc = self.log_comp.get_mut(..used).unwrap_or(&mut []);
                 for (((z, s), c), lc) in logp.iter_mut().zip(prob).zip(comp).zip(logc) {
                     let e = (-z.abs()).vexp();
                     let a = T::one() / (T::one() + e);
@@ -365,7 +389,6 @@ impl<T: Real> TileBuf<T> {
                     *c = T::one() - *p;
                     *p = p.vln().max(floor);
                 }
-                logc.fill(T::zero());
             }
         }
     }
@@ -419,13 +442,13 @@ fn all_unit<T: Real>(x: &[T]) -> bool {
 }
 
 /// Stable softmax over classes, rows of `len` pixels: `z` in, `ln s` out in place, `s` in
-/// `prob`, and `1 − s` in `comp` computed without cancellation (for the largest class as the
-/// sum of the others). `scratch` holds four per-pixel rows.
+/// `prob`, and, when asked, `1 − s` in `comp` computed without cancellation (for the largest
+/// class as the sum of the others). `scratch` holds four per-pixel rows.
 #[inline(always)]
 fn softmax_rows<T: Real>(
     z: &mut [T],
     prob: &mut [T],
-    comp: &mut [T],
+    comp: Option<&mut [T]>,
     scratch: [&mut [T]; 4],
     len: usize,
 ) {
@@ -440,19 +463,50 @@ fn softmax_rows<T: Real>(
         }
     }
     sum.fill(T::zero());
-    rest.fill(T::zero());
-    ones.fill(T::zero());
     // `z − max`, floored at `−T::MAX`: the difference of two finite logits can overflow.
-    // The largest class's `e` is exactly 1; the others are summed apart (`rest`).
+    // The largest class's `e` is exactly 1.
     let floor = -T::max_value();
     for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
-        let per_pixel = pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut());
-        for ((((p, v), &m), s), (r, o)) in per_pixel.zip(rest.iter_mut().zip(ones.iter_mut())) {
+        for (((p, v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
             *v = (*v - m).max(floor);
             *p = v.vexp();
             *s = *s + *p;
-            let top = *p >= T::one();
-            *r = *r + if top { T::zero() } else { *p };
+        }
+    }
+    if let Some(comp) = comp {
+        complement_rows(prob, comp, sum, [rest, ones], len);
+    }
+    // `mx` becomes `ln Σ e^(z − max)` (in `[0, ln C]`), `sum` its reciprocal.
+    for (m, s) in mx.iter_mut().zip(sum.iter_mut()) {
+        *m = s.vln();
+        *s = T::one() / *s;
+    }
+    for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
+        for (((v, p), &lse), &inv) in zr.iter_mut().zip(pr).zip(mx.iter()).zip(sum.iter()) {
+            *v = (*v - lse).max(floor);
+            *p = *p * inv;
+        }
+    }
+}
+
+/// `1 − s = (Σ e − e_c) / Σ e` from the unnormalised `e = prob` and their sum; for the
+/// largest class (`e = 1`) the numerator is the sum of the other classes' `e`, without
+/// cancellation. `scratch` holds two per-pixel rows.
+#[inline(always)]
+fn complement_rows<T: Real>(
+    prob: &[T],
+    comp: &mut [T],
+    sum: &[T],
+    scratch: [&mut [T]; 2],
+    len: usize,
+) {
+    let [rest, ones] = scratch;
+    rest.fill(T::zero());
+    ones.fill(T::zero());
+    for pr in prob.chunks_exact(len) {
+        for ((&p, r), o) in pr.iter().zip(rest.iter_mut()).zip(ones.iter_mut()) {
+            let top = p >= T::one();
+            *r = *r + if top { T::zero() } else { p };
             *o = *o + if top { T::one() } else { T::zero() };
         }
     }
@@ -464,17 +518,6 @@ fn softmax_rows<T: Real>(
         let items = cr.iter_mut().zip(pr).zip(sum.iter()).zip(rest.iter());
         for (((c, &e), &s), &r) in items {
             *c = if e >= T::one() { r } else { s - e } / s;
-        }
-    }
-    // `mx` becomes `ln Σ e^(z − max)` (in `[0, ln C]`), `sum` its reciprocal.
-    for (m, s) in mx.iter_mut().zip(sum.iter_mut()) {
-        *m = s.vln();
-        *s = T::one() / *s;
-    }
-    for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
-        for (((v, p), &lse), &inv) in zr.iter_mut().zip(pr).zip(mx.iter()).zip(sum.iter()) {
-            *v = (*v - lse).max(floor);
-            *p = *p * inv;
         }
     }
 }
@@ -544,38 +587,44 @@ impl<T: Real> TileBuf<T> {
         input: &Input<'_, T>,
         sample: usize,
         start: usize,
-        u: &mut [T; TILE_ELEMENTS],
+        u: &[T; TILE_ELEMENTS],
         grad: &mut [T],
     ) -> Result<(), Error> {
         let len = self.len;
         let classes = self.classes;
         let used = len * classes;
-        let u = u.get_mut(..used).unwrap_or(&mut []);
-        if self.activation == Activation::Softmax {
-            let dot = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
-            dot.fill(T::zero());
+        let u = u.get(..used).unwrap_or(&[]);
+        let prob = self.prob.get(..used).unwrap_or(&[]);
+        // Under softmax `∂L/∂z_c = u_c − s_c · Σ_j u_j`; otherwise `u` as it is (a zero `s`
+        // row and a zero dot make the same expression the identity).
+        let softmax = self.activation == Activation::Softmax;
+        let dot = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
+        dot.fill(T::zero());
+        if softmax {
             for row in u.chunks_exact(len) {
                 for (d, &x) in dot.iter_mut().zip(row) {
                     *d = *d + x;
                 }
             }
-            let prob = self.prob.get(..used).unwrap_or(&[]);
-            for (row, p) in u.chunks_exact_mut(len).zip(prob.chunks_exact(len)) {
-                for ((x, &s), &d) in row.iter_mut().zip(p).zip(dot.iter()) {
-                    *x = *x - s * d;
-                }
-            }
         }
+        let dot: &[T] = dot;
         let per_sample = input.shape.pixels_per_sample();
+        let rows = u.chunks_exact(len).zip(prob.chunks_exact(len)).enumerate();
         match input.layout {
             Layout::ChannelFirst => {
-                for (c, row) in u.chunks_exact(len).enumerate() {
+                for (c, (row, p)) in rows {
                     let at = (sample * classes + c) * per_sample + start;
                     let dst = at
                         .checked_add(len)
                         .and_then(|end| grad.get_mut(at..end))
                         .ok_or(Error::ShapeOverflow)?;
-                    dst.copy_from_slice(row);
+                    if softmax {
+                        for (((o, &x), &s), &d) in dst.iter_mut().zip(row).zip(p).zip(dot) {
+                            *o = x - s * d;
+                        }
+                    } else {
+                        dst.copy_from_slice(row);
+                    }
                 }
             }
             Layout::ChannelLast => {
@@ -584,10 +633,11 @@ impl<T: Real> TileBuf<T> {
                     .checked_add(used)
                     .and_then(|end| grad.get_mut(at..end))
                     .ok_or(Error::ShapeOverflow)?;
-                for (c, row) in u.chunks_exact(len).enumerate() {
-                    for (px, &x) in block.chunks_exact_mut(classes).zip(row) {
-                        if let Some(d) = px.get_mut(c) {
-                            *d = x;
+                for (c, (row, p)) in rows {
+                    let items = block.chunks_exact_mut(classes).zip(row).zip(p).zip(dot);
+                    for (((px, &x), &s), &d) in items {
+                        if let Some(o) = px.get_mut(c) {
+                            *o = x - s * d;
                         }
                     }
                 }

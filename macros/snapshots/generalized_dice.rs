@@ -91,6 +91,7 @@ impl<'w> GeneralizedDice<'w> {
 }
 impl ::segloss::region::RegionFormula for GeneralizedDice<'_> {
     const COUPLED: bool = true;
+    const QUADRATIC: bool = false;
     fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
         &self.aggregation
     }
@@ -282,6 +283,9 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for GeneralizedDice<'_> {
         input: &::segloss::Input<'_, T>,
     ) -> ::core::result::Result<(), ::segloss::Error> {
         ::segloss::region::check(self, input)
+    }
+    fn reads_complement(&self) -> bool {
+        false
     }
     #[inline(always)]
     fn accumulate(

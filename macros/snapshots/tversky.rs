@@ -91,6 +91,7 @@ impl<'w> Tversky<'w> {
 }
 impl ::segloss::region::RegionFormula for Tversky<'_> {
     const COUPLED: bool = false;
+    const QUADRATIC: bool = false;
     fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
         &self.aggregation
     }
@@ -232,6 +233,9 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for Tversky<'_> {
         input: &::segloss::Input<'_, T>,
     ) -> ::core::result::Result<(), ::segloss::Error> {
         ::segloss::region::check(self, input)
+    }
+    fn reads_complement(&self) -> bool {
+        false
     }
     #[inline(always)]
     fn accumulate(

@@ -155,6 +155,10 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 Ok(())
             }
 
+            fn reads_complement(&self) -> bool {
+                [#(::segloss::Loss::<#real>::reads_complement(&self.#access)),*].contains(&true)
+            }
+
             #[inline(always)]
             fn accumulate(&self, tile: &::segloss::Tile<'_, #real>, stats: &mut Self::Stats, workspace: &mut [#real]) {
                 stats.shape = Some(tile.shape());

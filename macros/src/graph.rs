@@ -121,6 +121,15 @@ pub struct Graph {
     pub coupled: bool,
 }
 
+impl Graph {
+    /// True when some node reads `sum_ss`, `sum_gg` or `sum_gss`.
+    pub fn reads_quadratic(&self) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| matches!(n.kind, Kind::Stat(Stat::SumSs | Stat::SumGg | Stat::SumGss)))
+    }
+}
+
 const FUNCTIONS: &str =
     "pow(x, y), ln(x), exp(x), sqrt(x), sum_c(x), mean_c(x), max_c(x), min_c(x)";
 const STATS: &str = "tp, fp, fn, tn, sum_s, sum_g, sum_ss, sum_gg, sum_gss, n";

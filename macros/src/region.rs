@@ -473,6 +473,7 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
         .replace("fn_", "fn");
     let formula_doc = format!("Formula: `{loss_text}`");
     let coupled = g.coupled;
+    let quadratic = g.reads_quadratic();
     let body = gen.evaluate();
     let checks = gen.checks();
     let new_doc = format!("`{name}` with its default parameters and MONAI's aggregation.");
@@ -533,6 +534,7 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
 
         impl ::segloss::region::RegionFormula for #name<'_> {
             const COUPLED: bool = #coupled;
+            const QUADRATIC: bool = #quadratic;
 
             fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
                 &self.aggregation
@@ -560,6 +562,10 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
 
             fn check(&self, input: &::segloss::Input<'_, T>) -> ::core::result::Result<(), ::segloss::Error> {
                 ::segloss::region::check(self, input)
+            }
+
+            fn reads_complement(&self) -> bool {
+                false
             }
 
             #[inline(always)]

@@ -119,6 +119,13 @@ macro_rules! any_loss {
                 }
             }
 
+            fn dyn_reads_complement(&self) -> bool {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::reads_complement(l), )*
+                    $( AnyLoss::$rv(l) => Loss::<T>::reads_complement(l), )*
+                }
+            }
+
             fn dyn_prepare(&self, input: &Input<'_, T>, ws: &mut [T]) -> Result<(), Error> {
                 match self {
                     $( AnyLoss::$pv(l) => Loss::<T>::prepare(l, input, ws), )*
@@ -134,10 +141,11 @@ macro_rules! any_loss {
                 }
             }
 
-            fn region_accumulate(&self, tile: &Tile<'_, T>, stats: &mut RegionStats) {
+            /// True for a region loss that reads a quadratic statistic.
+            fn region_quadratic(&self) -> bool {
                 match self {
-                    $( AnyLoss::$rv(l) => region::accumulate(l, tile, stats), )*
-                    _ => {}
+                    $( AnyLoss::$rv(_) => <$rt as RegionFormula>::QUADRATIC, )*
+                    _ => false,
                 }
             }
 
@@ -148,6 +156,7 @@ macro_rules! any_loss {
                 }
             }
 
+            #[inline(always)]
             fn pixel_accumulate(&self, tile: &Tile<'_, T>, slot: &mut MemberStats, ws: &mut [T]) {
                 match self {
                     $(
@@ -187,6 +196,7 @@ macro_rules! any_loss {
                 }
             }
 
+            #[inline(always)]
             fn pixel_backward(&self, coef: &MemberCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
                 match (self, coef) {
                     $( (AnyLoss::$pv(l), MemberCoef::$pv(c)) => Loss::<T>::backward(l, c, tile, grad), )*
@@ -316,24 +326,34 @@ impl<'a, T: Real> Compound<'a, T> {
         Some(first && batches.all(|b| b))
     }
 
-    /// The member whose grouping the shared region statistics follow.
-    fn region_driver(&self) -> Option<&AnyLoss<'a, T>> {
-        let pooled = self.region_pooled()?;
-        self.members
-            .iter()
-            .map(|m| &m.loss)
-            .find(|l| l.region_batch() == Some(pooled))
+    /// True when some region member reads a quadratic statistic (`sum_ss`, `sum_gg`,
+    /// `sum_gss`), so the shared statistics must include them.
+    fn region_quadratic(&self) -> bool {
+        self.members.iter().any(|m| m.loss.region_quadratic())
     }
 
     /// Calls `f(member, workspace slice)` for every member, splitting `ws` in member order.
     fn split(&self, shape: &Shape, ws: &mut [T], mut f: impl FnMut(usize, &mut [T])) {
+        for (i, (_, mine)) in self.with_workspace(shape, ws).enumerate() {
+            f(i, mine);
+        }
+    }
+
+    /// Each member with its slice of `ws`, in member order (a loop, not a closure, so the
+    /// per-tile calls inline into the SIMD-dispatched passes).
+    #[inline(always)]
+    fn with_workspace<'s, 'w>(
+        &'s self,
+        shape: &'s Shape,
+        ws: &'w mut [T],
+    ) -> impl Iterator<Item = (&'s Member<'a, T>, &'w mut [T])> + use<'s, 'w, 'a, T> {
         let mut rest = ws;
-        for (i, m) in self.members.iter().enumerate() {
+        self.members.iter().map(move |m| {
             let len = m.loss.dyn_workspace_len(shape).min(rest.len());
             let (mine, tail) = std::mem::take(&mut rest).split_at_mut(len);
             rest = tail;
-            f(i, mine);
-        }
+            (m, mine)
+        })
     }
 }
 
@@ -433,6 +453,10 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
             .sum()
     }
 
+    fn reads_complement(&self) -> bool {
+        self.members.iter().any(|m| m.loss.dyn_reads_complement())
+    }
+
     fn prepare(&self, input: &Input<'_, T>, workspace: &mut [T]) -> Result<(), Error> {
         let mut result = Ok(());
         self.split(&input.shape(), workspace, |i, ws| {
@@ -443,17 +467,18 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
         result
     }
 
+    #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut CompoundStats, workspace: &mut [T]) {
         stats.shape = Some(tile.shape());
-        if let Some(driver) = self.region_driver() {
-            driver.region_accumulate(tile, &mut stats.region);
+        if let Some(pooled) = self.region_pooled() {
+            let quadratic = self.region_quadratic();
+            region::accumulate_statistics(tile, &mut stats.region, pooled, quadratic);
         }
-        let slots = &mut stats.members;
-        self.split(&tile.shape(), workspace, |i, ws| {
-            if let Some(slot) = slots.get_mut(i) {
-                self.members[i].loss.pixel_accumulate(tile, slot, ws);
-            }
-        });
+        let shape = tile.shape();
+        let members = self.with_workspace(&shape, workspace);
+        for ((m, ws), slot) in members.zip(stats.members.iter_mut()) {
+            m.loss.pixel_accumulate(tile, slot, ws);
+        }
     }
 
     fn finalize(&self, stats: &CompoundStats, workspace: &mut [T]) -> Finalized<CompoundCoef> {
@@ -525,6 +550,7 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
         }
     }
 
+    #[inline(always)]
     fn backward(&self, coef: &CompoundCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
         if coef.has_region {
             region::backward(&coef.region, tile, grad);
@@ -554,6 +580,45 @@ mod tests {
         // One shared RegionStats (~28 KB) and eight small per-member slots (WCE's ~4 KB).
         assert!(stats < 64 * 1024, "CompoundStats is {stats} bytes");
         assert!(coef < 40 * 1024, "CompoundCoef is {coef} bytes");
+    }
+
+    #[test]
+    fn a_quadratic_member_gets_its_statistics_beside_a_linear_one() {
+        // Iou reads tp, sum_s and sum_g only; squared-prediction Dice also reads sum_ss and
+        // sum_gg, which the shared statistics must then hold.
+        let shape = Shape::new(2, 3, &[4, 5]).unwrap();
+        let pred: Vec<f64> = (0..shape.elements())
+            .map(|i| ((i * 7919) % 11) as f64 / 3.0 - 1.5)
+            .collect();
+        let labels: Vec<u8> = (0..shape.pixels()).map(|i| ((i * 17) % 3) as u8).collect();
+        let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+        let squared = Dice::new().with_squared_pred(true);
+        let mut mine = Compound::new();
+        mine.push(0.3, AnyLoss::Iou(Iou::new())).unwrap();
+        mine.push(0.7, AnyLoss::Dice(squared)).unwrap();
+        let mut expected = vec![0.0; pred.len()];
+        let mut value = 0.0;
+        for (w, loss) in [
+            (0.3, AnyLoss::Iou(Iou::new())),
+            (0.7, AnyLoss::Dice(squared)),
+        ] {
+            let mut alone = Compound::new();
+            alone.push(1.0, loss).unwrap();
+            let mut g = vec![0.0; pred.len()];
+            value += w * engine::forward_backward(&alone, &input, &mut [], &mut g).unwrap();
+            for (e, x) in expected.iter_mut().zip(&g) {
+                *e += w * x;
+            }
+        }
+        let mut got = vec![0.0; pred.len()];
+        let v = engine::forward_backward(&mine, &input, &mut [], &mut got).unwrap();
+        assert!((v - value).abs() < 1e-12, "{v} vs {value}");
+        let typed = engine::forward(&squared, &input, &mut []).unwrap();
+        let iou = engine::forward(&Iou::new(), &input, &mut []).unwrap();
+        assert!((v - (0.3 * iou + 0.7 * typed)).abs() < 1e-12);
+        for (a, b) in got.iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
     }
 
     #[test]

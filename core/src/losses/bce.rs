@@ -44,7 +44,13 @@ impl Elementwise for BalancedBce {
         [T::of(self.beta), T::zero(), T::zero(), T::zero()]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (f64, T) {
+    #[inline(always)]
+    fn element<T: Real, const M: u8>(
+        &self,
+        act: Activation,
+        p: &[T; 4],
+        e: Element<T>,
+    ) -> (f64, T) {
         let one = T::one();
         let eps = T::of(xent::PROB_EPS);
         let (pos, neg) = (p[0] * e.g, (one - p[0]) * (one - e.g));

@@ -107,6 +107,10 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
         )
     }
 
+    fn reads_complement(&self) -> bool {
+        false
+    }
+
     #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut CeStats, _: &mut [T]) {
         let act = tile.activation();

@@ -76,6 +76,10 @@ impl<T: Real> Loss<T> for Dpce<'_, T> {
         }
     }
 
+    fn reads_complement(&self) -> bool {
+        false
+    }
+
     #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut PixelSum, _: &mut [T]) {
         let mut buf = [T::zero(); crate::TILE_ELEMENTS];

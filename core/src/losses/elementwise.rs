@@ -22,11 +22,24 @@ pub(crate) struct Element<T> {
 
 /// A loss that sums a term per element.
 pub(crate) trait Elementwise {
+    /// How many element variants [`Elementwise::mode`] chooses among (at most 4).
+    const MODES: u8 = 1;
     /// Per-class constants, computed once per class row.
     fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 4];
+    /// The variant of the element for this loss's parameters, below [`Elementwise::MODES`]:
+    /// a loop-invariant choice (such as γ = 2) the driver hoists out of the element loop
+    /// by instantiating the loop once per variant.
+    fn mode(&self) -> u8 {
+        0
+    }
     /// The element's loss (in `f64`: a large logit times a weight overflows `f32`) and its
-    /// engine gradient (see `Loss::backward`).
-    fn element<T: Real>(&self, act: Activation, params: &[T; 4], e: Element<T>) -> (f64, T);
+    /// engine gradient (see `Loss::backward`), in variant `M` of [`Elementwise::mode`].
+    fn element<T: Real, const M: u8>(
+        &self,
+        act: Activation,
+        params: &[T; 4],
+        e: Element<T>,
+    ) -> (f64, T);
     /// The reduction.
     fn reduction(&self) -> Reduction;
     /// The first class with a term (1 when the background is left out).
@@ -39,6 +52,29 @@ pub(crate) trait Elementwise {
     fn softmax_shift(&self) -> bool {
         false
     }
+}
+
+/// Calls `$run!(act, M)` with the activation and the loss's mode as constants, so each
+/// element loop is compiled without a branch on either.
+macro_rules! specialised {
+    ($loss:expr, $act:expr, $run:ident) => {{
+        let mode = $loss.mode();
+        let modes = <L as Elementwise>::MODES;
+        match ($act, mode) {
+            (Activation::Softmax, 1) if modes > 1 => $run!(Activation::Softmax, 1),
+            (Activation::Softmax, 2) if modes > 2 => $run!(Activation::Softmax, 2),
+            (Activation::Softmax, 3) if modes > 3 => $run!(Activation::Softmax, 3),
+            (Activation::Softmax, _) => $run!(Activation::Softmax, 0),
+            (Activation::Sigmoid, 1) if modes > 1 => $run!(Activation::Sigmoid, 1),
+            (Activation::Sigmoid, 2) if modes > 2 => $run!(Activation::Sigmoid, 2),
+            (Activation::Sigmoid, 3) if modes > 3 => $run!(Activation::Sigmoid, 3),
+            (Activation::Sigmoid, _) => $run!(Activation::Sigmoid, 0),
+            (Activation::Identity, 1) if modes > 1 => $run!(Activation::Identity, 1),
+            (Activation::Identity, 2) if modes > 2 => $run!(Activation::Identity, 2),
+            (Activation::Identity, 3) if modes > 3 => $run!(Activation::Identity, 3),
+            (Activation::Identity, _) => $run!(Activation::Identity, 0),
+        }
+    }};
 }
 
 /// The rows of a tile that carry terms, with their per-class parameters.
@@ -61,7 +97,24 @@ pub(crate) fn accumulate<T: Real, L: Elementwise>(
     tile: &Tile<'_, T>,
     stats: &mut PixelSum,
 ) {
-    let act = tile.activation();
+    macro_rules! run {
+        ($act:expr, $mode:literal) => {
+            accumulate_rows::<T, L, $mode>(loss, tile, $act, stats)
+        };
+    }
+    specialised!(loss, tile.activation(), run);
+    stats.count(tile);
+    stats.classes -= loss.first_class().min(tile.classes().saturating_sub(1));
+}
+
+/// The element sums of pass 1 for one activation and element variant.
+#[inline(always)]
+fn accumulate_rows<T: Real, L: Elementwise, const M: u8>(
+    loss: &L,
+    tile: &Tile<'_, T>,
+    act: Activation,
+    stats: &mut PixelSum,
+) {
     for (row, params) in rows(loss, tile) {
         // Element k adds into lane k % LANES, as in `crate::lanes`.
         let mut acc = [0.0f64; LANES];
@@ -75,14 +128,12 @@ pub(crate) fn accumulate<T: Real, L: Elementwise>(
         for (((((g, s), q), ls), lq), v) in groups {
             let items = acc.iter_mut().zip(g).zip(s).zip(q).zip(ls).zip(lq).zip(v);
             for ((((((a, &g), &s), &q), &ls), &lq), &v) in items {
-                let (l, _) = loss.element(act, &params, Element { g, s, q, ls, lq });
+                let (l, _) = loss.element::<T, M>(act, &params, Element { g, s, q, ls, lq });
                 *a += l * v.wide();
             }
         }
         stats.loss += acc.iter().sum::<f64>();
     }
-    stats.count(tile);
-    stats.classes -= loss.first_class().min(tile.classes().saturating_sub(1));
 }
 
 /// Pass 2 of an elementwise loss; terms saturate at [`Real::GRAD_LIMIT`].
@@ -93,10 +144,31 @@ pub(crate) fn backward<T: Real, L: Elementwise>(
     tile: &Tile<'_, T>,
     grad: &mut [T],
 ) {
-    let act = tile.activation();
-    if act == Activation::Softmax && loss.softmax_shift() {
-        return backward_shifted(loss, scale, tile, grad);
+    if tile.activation() == Activation::Softmax && loss.softmax_shift() {
+        macro_rules! run {
+            ($act:expr, $mode:literal) => {
+                backward_shifted::<T, L, $mode>(loss, scale, tile, grad)
+            };
+        }
+        return specialised!(loss, Activation::Softmax, run);
     }
+    macro_rules! run {
+        ($act:expr, $mode:literal) => {
+            backward_rows::<T, L, $mode>(loss, scale, tile, $act, grad)
+        };
+    }
+    specialised!(loss, tile.activation(), run);
+}
+
+/// Pass 2 for one activation and element variant.
+#[inline(always)]
+fn backward_rows<T: Real, L: Elementwise, const M: u8>(
+    loss: &L,
+    scale: f64,
+    tile: &Tile<'_, T>,
+    act: Activation,
+    grad: &mut [T],
+) {
     let limit = T::of(T::GRAD_LIMIT);
     let scale = T::of(scale);
     let first = loss.first_class().min(tile.classes().saturating_sub(1));
@@ -105,7 +177,7 @@ pub(crate) fn backward<T: Real, L: Elementwise>(
         let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
         let items = items.zip(row.log_prob).zip(row.log_comp).zip(tile.valid());
         for ((((((o, &g), &s), &q), &ls), &lq), &v) in items {
-            let (_, d) = loss.element(act, &params, Element { g, s, q, ls, lq });
+            let (_, d) = loss.element::<T, M>(act, &params, Element { g, s, q, ls, lq });
             *o = *o + (scale * d * v).max(-limit).min(limit);
         }
     }
@@ -119,13 +191,13 @@ pub(crate) fn backward<T: Real, L: Elementwise>(
 /// confident class is ~`1/(1 − s)` (balanced BCE's negatives) no longer leaves the engine
 /// to cancel two numbers of that size, which in `f32` lost the whole gradient.
 #[inline(always)]
-fn backward_shifted<T: Real, L: Elementwise>(
+fn backward_shifted<T: Real, L: Elementwise, const M: u8>(
     loss: &L,
     scale: f64,
     tile: &Tile<'_, T>,
     grad: &mut [T],
 ) {
-    let act = tile.activation();
+    let act = Activation::Softmax;
     let len = tile.len().max(1);
     let first = loss.first_class().min(tile.classes().saturating_sub(1));
     // The most probable class of each pixel.
@@ -147,7 +219,7 @@ fn backward_shifted<T: Real, L: Elementwise>(
         for ((((((&g, &s), &q), &ls), &lq), &v), (al, &a)) in items.zip(alpha.iter_mut().zip(&arg))
         {
             if a == row.class {
-                let (_, d) = loss.element(act, &params, Element { g, s, q, ls, lq });
+                let (_, d) = loss.element::<T, M>(act, &params, Element { g, s, q, ls, lq });
                 *al = (d * v).wide() / s.wide();
             }
         }
@@ -169,7 +241,7 @@ fn backward_shifted<T: Real, L: Elementwise>(
                 continue;
             }
             let d = match &params {
-                Some(p) => (loss.element(act, p, Element { g, s, q, ls, lq }).1 * v).wide(),
+                Some(p) => (loss.element::<T, M>(act, p, Element { g, s, q, ls, lq }).1 * v).wide(),
                 None => 0.0,
             };
             *o = *o + T::of_grad(scale * (d - al * s.wide()));

@@ -96,7 +96,13 @@ impl Elementwise for ExpLogCe<'_> {
         [T::of(self.gamma), T::of(w), T::zero(), T::zero()]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (f64, T) {
+    #[inline(always)]
+    fn element<T: Real, const M: u8>(
+        &self,
+        act: Activation,
+        p: &[T; 4],
+        e: Element<T>,
+    ) -> (f64, T) {
         let [gamma, w, _, _] = *p;
         let (pos, dpos) = power_of_log(e.ls, gamma);
         let (g, s, q) = (e.g.wide(), e.s.wide(), e.q.wide());

@@ -118,16 +118,48 @@ fn pow<T: Real>(x: T, gamma: T) -> T {
     }
 }
 
+/// The element variants [`Focal`] hoists out of its loops (see `Elementwise::mode`).
+const GENERAL: u8 = 0;
+/// γ = 0.
+const GAMMA_0: u8 = 1;
+/// γ = 1.
+const GAMMA_1: u8 = 2;
+/// γ = 2 (the usual one).
+const GAMMA_2: u8 = 3;
+
+/// The focal factor `q^γ` and its slope `γ q^(γ − 1)` (0 where `q ≤ 0` or `γ = 0`: it
+/// multiplies a term that tends to 0 as `s → 1` for every `γ > 0`), in variant `M`; the
+/// special variants give the general one's bits with products instead of `pow`.
+#[inline(always)]
+fn focal_factor<T: Real, const M: u8>(q: T, gamma: T) -> (T, T) {
+    let positive = q > T::zero();
+    match M {
+        GAMMA_0 => (T::one(), T::zero()),
+        GAMMA_1 if positive => (q, gamma),
+        GAMMA_2 if positive => (q * q, gamma * q),
+        GAMMA_1 | GAMMA_2 => (T::zero(), T::zero()),
+        _ => {
+            let slope = if gamma == T::zero() || !positive {
+                T::zero()
+            } else {
+                gamma * pow(q, gamma - T::one())
+            };
+            (pow(q, gamma), slope)
+        }
+    }
+}
+
 /// Categorical element `−a (1 − s)^γ ln s` and its engine gradient.
 #[inline(always)]
-fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T) -> (f64, T) {
-    let w = pow(q, gamma);
-    // γ (1 − s)^(γ − 1), which multiplies a term that tends to 0 as s → 1 for every γ > 0.
-    let slope = if gamma == T::zero() || q <= T::zero() {
-        T::zero()
-    } else {
-        gamma * pow(q, gamma - T::one())
-    };
+fn categorical_elem<T: Real, const M: u8>(
+    act: Activation,
+    s: T,
+    q: T,
+    ls: T,
+    gamma: T,
+    a: T,
+) -> (f64, T) {
+    let (w, slope) = focal_factor::<T, M>(q, gamma);
     let dw = |x: T| slope * x;
     let loss = -(a * w).wide() * ls.wide();
     let grad = match act {
@@ -143,7 +175,14 @@ fn categorical_elem<T: Real>(act: Activation, s: T, q: T, ls: T, gamma: T, a: T)
 
 /// MONAI's binary element `a · bce · σ(m z)^γ`, `m = 1 − 2g`, and its `∂/∂z`.
 #[inline]
-fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) -> (f64, T) {
+fn binary_elem<T: Real, const M: u8>(
+    g: T,
+    s: T,
+    ls: T,
+    lq: T,
+    gamma: T,
+    alpha: Option<T>,
+) -> (f64, T) {
     let one = T::one();
     let bce = -(g * ls + (one - g) * lq);
     let z = ls - lq;
@@ -157,7 +196,7 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
         one / (one + e)
     };
     let ln_sig = -((-y).max(T::zero()) + e.vln_1p());
-    let w = if gamma == T::zero() {
+    let w = if M == GAMMA_0 || gamma == T::zero() {
         one
     } else {
         (gamma * ln_sig).vexp()
@@ -169,6 +208,17 @@ fn binary_elem<T: Real>(g: T, s: T, ls: T, lq: T, gamma: T, alpha: Option<T>) ->
 }
 
 impl Elementwise for Focal<'_> {
+    const MODES: u8 = 4;
+
+    fn mode(&self) -> u8 {
+        match self.gamma {
+            0.0 => GAMMA_0,
+            1.0 => GAMMA_1,
+            2.0 => GAMMA_2,
+            _ => GENERAL,
+        }
+    }
+
     fn row_params<T: Real>(&self, class: usize, act: Activation) -> [T; 4] {
         let alpha = self.alpha_of(class, act == Activation::Sigmoid);
         let weight = self
@@ -184,13 +234,19 @@ impl Elementwise for Focal<'_> {
         ]
     }
 
-    fn element<T: Real>(&self, act: Activation, p: &[T; 4], e: Element<T>) -> (f64, T) {
+    #[inline(always)]
+    fn element<T: Real, const M: u8>(
+        &self,
+        act: Activation,
+        p: &[T; 4],
+        e: Element<T>,
+    ) -> (f64, T) {
         let [gamma, alpha, has_alpha, weight] = *p;
         let (loss, grad) = if act == Activation::Sigmoid {
             let alpha = (has_alpha > T::zero()).then_some(alpha);
-            binary_elem(e.g, e.s, e.ls, e.lq, gamma, alpha)
+            binary_elem::<T, M>(e.g, e.s, e.ls, e.lq, gamma, alpha)
         } else {
-            categorical_elem(act, e.s, e.q, e.ls, gamma, alpha * e.g)
+            categorical_elem::<T, M>(act, e.s, e.q, e.ls, gamma, alpha * e.g)
         };
         (weight.wide() * loss, weight * grad)
     }

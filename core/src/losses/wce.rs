@@ -133,6 +133,10 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
         }
     }
 
+    fn reads_complement(&self) -> bool {
+        false
+    }
+
     #[inline(always)]
     fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut WceStats, _: &mut [T]) {
         let act = tile.activation();

@@ -52,14 +52,16 @@ pub(crate) fn row_sum<T: Real>(
     eps: T,
     classes: T,
 ) -> f64 {
-    let binary = act == Activation::Sigmoid;
-    crate::lanes::sum4(
-        row.target,
-        row.log_prob,
-        row.log_comp,
-        pw,
-        |g, ls, lc, w| w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide(),
-    )
+    crate::for_activation!(act, |act| {
+        let binary = act == Activation::Sigmoid;
+        crate::lanes::sum4(
+            row.target,
+            row.log_prob,
+            row.log_comp,
+            pw,
+            |g, ls, lc, w| w.wide() * elem(binary, smooth(binary, g, eps, classes), ls, lc).wide(),
+        )
+    })
 }
 
 /// Adds `scale · pw_k · ∂ce(k)` over one class row into `out`.
@@ -73,11 +75,13 @@ pub(crate) fn row_grad<T: Real>(
     scale: T,
     out: &mut [T],
 ) {
-    let binary = act == Activation::Sigmoid;
-    let items = out.iter_mut().zip(row.target).zip(row.prob).zip(pw);
-    for (((o, &g), &s), &w) in items {
-        *o = *o + scale * w * grad(act, smooth(binary, g, eps, classes), s);
-    }
+    crate::for_activation!(act, |act| {
+        let binary = act == Activation::Sigmoid;
+        let items = out.iter_mut().zip(row.target).zip(row.prob).zip(pw);
+        for (((o, &g), &s), &w) in items {
+            *o = *o + scale * w * grad(act, smooth(binary, g, eps, classes), s);
+        }
+    })
 }
 
 /// Adds `scale · pw_k · ∂ce(k)` (no label smoothing) over one class row into `out`, formed
