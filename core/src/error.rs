@@ -66,7 +66,7 @@ pub enum Error {
         /// Weights given.
         got: usize,
     },
-    /// A weight that is negative or not finite.
+    /// A weight that is negative, not finite or above [`MAX_WEIGHT`](crate::MAX_WEIGHT).
     BadWeight {
         /// The class of the weight.
         class: usize,
@@ -184,7 +184,11 @@ impl fmt::Display for Error {
                 write!(f, "{got} class weights given for {expected} classes")
             }
             Error::BadWeight { class } => {
-                write!(f, "weight of class {class} is negative or not finite")
+                write!(
+                    f,
+                    "weight of class {class} is negative, not finite or above {:e}",
+                    crate::MAX_WEIGHT
+                )
             }
             Error::NegativePenalty { index } => {
                 write!(f, "penalty map element {index} is negative")

@@ -71,6 +71,11 @@ pub use engine::{Finalized, Loss, Stats};
 pub use error::{Buffer, Error};
 pub use input::{Activation, Input, DEFAULT_TILE_PIXELS};
 pub use real::Real;
+
+/// The largest weight, `λ`, smoothing term or exponent a loss accepts (finding F10): with
+/// two such factors and the `1e12` floor of `1/p`, a gradient term stays below `f32`'s range
+/// (`1e8 · 1e8 · 1e12 = 1e28`), and a value below `f64`'s.
+pub const MAX_WEIGHT: f64 = 1e8;
 pub use shape::{Layout, Shape, MAX_CLASSES};
 pub use target::{Labels, Target};
 pub use tile::{ClassRow, Tile, TILE_ELEMENTS};

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use segloss::{engine, Error, Input, Loss, Real};
-use segloss_fuzz::{known_bug, selected, visit_loss, Bytes, Case, Info, Visit, WIDE};
+use segloss_fuzz::{selected, visit_loss, Bytes, Case, Info, Visit, WIDE};
 
 struct Check<'a, T: Real> {
     input: &'a Input<'a, T>,
@@ -56,9 +56,6 @@ fuzz_target!(|data: &[u8]| {
     let Some(case) = Case::decode(&mut Bytes(data), WIDE) else {
         return;
     };
-    if known_bug(selected(&case.params), &case).is_some() {
-        return;
-    }
     let single = run(&case);
     let double = run(&case.widen());
     // The same data (widened exactly) is accepted or refused alike.

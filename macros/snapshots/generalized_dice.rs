@@ -141,16 +141,16 @@ impl ::segloss::region::RegionFormula for GeneralizedDice<'_> {
     }
     #[allow(unused_variables, clippy::all)]
     fn check_params(&self) -> ::core::result::Result<(), ::segloss::Error> {
-        if !self.smooth_nr.is_finite() {
+        if self.smooth_nr.is_nan() || self.smooth_nr.abs() > ::segloss::MAX_WEIGHT {
             return Err(::segloss::Error::Parameter {
                 name: "smooth_nr",
-                allowed: "finite",
+                allowed: "finite, |x| <= 1e8",
             });
         }
-        if !self.smooth_dr.is_finite() {
+        if self.smooth_dr.is_nan() || self.smooth_dr.abs() > ::segloss::MAX_WEIGHT {
             return Err(::segloss::Error::Parameter {
                 name: "smooth_dr",
-                allowed: "finite",
+                allowed: "finite, |x| <= 1e8",
             });
         }
         Ok(())

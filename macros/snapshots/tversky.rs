@@ -118,28 +118,28 @@ impl ::segloss::region::RegionFormula for Tversky<'_> {
     }
     #[allow(unused_variables, clippy::all)]
     fn check_params(&self) -> ::core::result::Result<(), ::segloss::Error> {
-        if !self.alpha.is_finite() {
+        if self.alpha.is_nan() || self.alpha.abs() > ::segloss::MAX_WEIGHT {
             return Err(::segloss::Error::Parameter {
                 name: "alpha",
-                allowed: "finite",
+                allowed: "finite, |x| <= 1e8",
             });
         }
-        if !self.beta.is_finite() {
+        if self.beta.is_nan() || self.beta.abs() > ::segloss::MAX_WEIGHT {
             return Err(::segloss::Error::Parameter {
                 name: "beta",
-                allowed: "finite",
+                allowed: "finite, |x| <= 1e8",
             });
         }
-        if !self.smooth_nr.is_finite() {
+        if self.smooth_nr.is_nan() || self.smooth_nr.abs() > ::segloss::MAX_WEIGHT {
             return Err(::segloss::Error::Parameter {
                 name: "smooth_nr",
-                allowed: "finite",
+                allowed: "finite, |x| <= 1e8",
             });
         }
-        if !self.smooth_dr.is_finite() {
+        if self.smooth_dr.is_nan() || self.smooth_dr.abs() > ::segloss::MAX_WEIGHT {
             return Err(::segloss::Error::Parameter {
                 name: "smooth_dr",
-                allowed: "finite",
+                allowed: "finite, |x| <= 1e8",
             });
         }
         let g0: f64 = self.alpha;

@@ -136,8 +136,8 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
             fn check(&self, input: &::segloss::Input<'_, #real>) -> ::core::result::Result<(), ::segloss::Error> {
                 #(
                     let __w: f64 = #weights;
-                    if !__w.is_finite() {
-                        return Err(::segloss::Error::Parameter { name: #weight_names, allowed: "finite" });
+                    if __w.is_nan() || __w.abs() > ::segloss::MAX_WEIGHT {
+                        return Err(::segloss::Error::Parameter { name: #weight_names, allowed: "finite, |x| <= 1e8" });
                     }
                     ::segloss::Loss::<#real>::check(&self.#access, input)?;
                 )*

@@ -425,8 +425,8 @@ impl Gen<'_> {
                 let n = &p.name;
                 let s = n.to_string();
                 Some(quote! {
-                    if !self.#n.is_finite() {
-                        return Err(::segloss::Error::Parameter { name: #s, allowed: "finite" });
+                    if self.#n.is_nan() || self.#n.abs() > ::segloss::MAX_WEIGHT {
+                        return Err(::segloss::Error::Parameter { name: #s, allowed: "finite, |x| <= 1e8" });
                     }
                 })
             }

@@ -304,12 +304,12 @@ impl<'a, T: Real> Compound<'a, T> {
     /// Checks every member against the batch; on error, the failing member's index.
     pub fn check_members(&self, input: &Input<'_, T>) -> Result<(), (usize, Error)> {
         for (i, m) in self.members.iter().enumerate() {
-            if !m.weight.is_finite() {
+            if m.weight.is_nan() || m.weight.abs() > segloss::MAX_WEIGHT {
                 return Err((
                     i,
                     Error::Parameter {
                         name: "weight",
-                        allowed: "finite",
+                        allowed: "finite, |x| <= 1e8",
                     },
                 ));
             }

@@ -6,16 +6,65 @@
 //! gives exactly the sequential bits. Pass 2 writes each sample's gradient, a contiguous
 //! part of the buffer, from its own task.
 //!
-//! Losses that need a workspace (TopK, the boundary-based losses) and batches of one sample
-//! run sequentially.
+//! Batches of one sample, losses that need a workspace (TopK, the boundary-based losses)
+//! and losses that hold a map of the whole batch (`Dpce`'s penalty, `Boundary::with_maps`:
+//! their `check` refuses a one-sample view) run sequentially. An error found in a sample's
+//! view is reported with its index in the whole batch, as the engine reports it.
 
 use crate::simd::{self, Isa};
 use rayon::prelude::*;
-use segloss::{Error, Input, Loss, Real, Stats};
+use segloss::{Buffer, Error, Input, Loss, Real, Stats};
 
-/// True when `loss` on `input` can be split by sample.
+/// True when `loss` on `input` can be split by sample: more than one sample, no workspace,
+/// and the loss accepts a one-sample view (a loss holding a per-pixel map of the whole
+/// batch checks the map's length against the view and refuses it).
 fn splittable<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
-    input.shape().batch() > 1 && loss.workspace_len(&input.shape()) == 0
+    input.shape().batch() > 1
+        && loss.workspace_len(&input.shape()) == 0
+        && input
+            .samples(0..1)
+            .is_ok_and(|view| loss.check(&view).is_ok())
+}
+
+/// `e`, found in the one-sample view of sample `b` of `input`, with its indices moved into
+/// the whole batch (element indices by `b` samples of elements, pixel indices by `b`
+/// samples of pixels).
+fn in_batch<T: Real>(e: Error, b: usize, input: &Input<'_, T>) -> Error {
+    let pixels = b * input.shape().pixels_per_sample();
+    let elements = pixels * input.shape().classes();
+    let dense = matches!(input.target(), segloss::Target::Dense(_));
+    let offset = |what: Buffer| match what {
+        Buffer::Prediction | Buffer::Gradient => elements,
+        Buffer::Target if dense => elements,
+        Buffer::Target | Buffer::Mask | Buffer::PixelMap => pixels,
+    };
+    match e {
+        Error::NonFinite { what, index } => Error::NonFinite {
+            what,
+            index: index + offset(what),
+        },
+        Error::NotProbability { what, index } => Error::NotProbability {
+            what,
+            index: index + offset(what),
+        },
+        Error::LabelOutOfRange {
+            index,
+            label,
+            classes,
+        } => Error::LabelOutOfRange {
+            index: index + pixels,
+            label,
+            classes,
+        },
+        Error::BinaryLabel { index, label } => Error::BinaryLabel {
+            index: index + pixels,
+            label,
+        },
+        Error::NegativePenalty { index } => Error::NegativePenalty {
+            index: index + pixels,
+        },
+        other => other,
+    }
 }
 
 /// Pass 1 by sample in `pool`, merged in sample order into `stats`.
@@ -36,7 +85,8 @@ where
             .map(|b| {
                 let view = input.samples(b..b + 1)?;
                 let mut part = L::Stats::default();
-                simd::accumulate(isa, loss, &view, &mut part, &mut [])?;
+                simd::accumulate(isa, loss, &view, &mut part, &mut [])
+                    .map_err(|e| in_batch(e, b, input))?;
                 Ok(part)
             })
             .collect()
@@ -86,6 +136,7 @@ where
             .try_for_each(|(b, part)| {
                 let view = input.samples(b..b + 1)?;
                 simd::backward_accepted(isa, loss, &view, &done.coef, &[], part)
+                    .map_err(|e| in_batch(e, b, input))
             })
     })?;
     Ok(done.value)

@@ -449,7 +449,7 @@ fn bad_parameters_are_refused() {
         engine::forward(&Hausdorff::new().with_alpha(0.0), &input, &mut ws),
         Error::Parameter {
             name: "alpha",
-            allowed: "finite and > 0",
+            allowed: "in (0, 1e8]",
         },
     );
     expect(

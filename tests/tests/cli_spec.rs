@@ -537,7 +537,7 @@ fn check_errors_point_at_the_member_and_argument() {
     for (text, needle, column) in [
         (
             "dice + focal(gamma=-1)",
-            "`focal`: parameter `gamma` must be finite and >= 0",
+            "`focal`: parameter `gamma` must be in [0, 1e8]",
             20,
         ),
         (

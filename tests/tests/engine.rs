@@ -581,11 +581,11 @@ fn balanced_bce_of_a_confident_softmax_has_the_f64_value_in_f32() {
     assert!(close(v32, v64, 1e-5, 0.0), "{v32} vs {v64}");
 }
 
-/// Open: the gradient of that confident class is still off in f32 (0.5 instead of 1.0):
-/// the term's `s/(1 − s)` in log space is ~1e7 and the softmax Jacobian `u − s Σu` cancels.
-/// The fix is for such terms to hand the engine their logit-space gradient directly.
+/// Regression: the gradient of that confident class was off in f32 (0.5 instead of 1.0):
+/// the term's `s/(1 − s)` in log space is ~1e7 and the softmax Jacobian `u − s Σu`
+/// cancelled. The term now hands the engine `u − α s` (the same logit gradient), with `α`
+/// chosen so the confident class adds 0.
 #[test]
-#[ignore = "open: BalancedBce softmax gradient of a confident class cancels in f32"]
 fn balanced_bce_of_a_confident_softmax_has_the_f64_gradient_in_f32() {
     let ((_, g32), (_, g64)) = confident_balanced_bce();
     for (a, b) in g32.iter().zip(&g64) {

@@ -294,8 +294,8 @@ proptest! {
     #![proptest_config(config(32))]
 
     /// `threads::forward_backward` gives the same bits with 1, 2 and 3 threads, and the
-    /// same bits as the sequential engine. (Losses with a per-pixel map, DPCE and
-    /// `Boundary::with_maps`, are finding F3: the threaded adapter refuses them.)
+    /// same bits as the sequential engine, also for a loss holding a whole-batch map (DPCE:
+    /// the adapter runs it sequentially, finding F3).
     #[test]
     fn thread_count_independence(bt in batch(5, 3, 20), act in activation(), seed in any::<u64>()) {
         let pred32: Vec<f32> = if act == Activation::Identity { probabilities(&bt) } else { bt.logits.clone() }
@@ -327,6 +327,43 @@ proptest! {
         check!("gdice", GeneralizedDice::new());
         check!("dice_ce", DiceCe::new());
         check!("topk", segloss::losses::TopK::new(20.0));
+        check!("dpce", Dpce::new(&data.penalty[..]));
+    }
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// TopK's value is the mean of the `max(1, ⌊N k / 100⌋)` largest per-pixel cross
+    /// entropies, found here by sorting (softmax; logits from a few values, so many pixels
+    /// tie at the threshold).
+    #[test]
+    fn topk_is_the_mean_of_the_largest_pixel_losses(
+        bt in batch(3, 4, 40),
+        levels in prop::collection::vec(-2i8..=2, 1..60),
+        k in 1.0f64..100.0,
+    ) {
+        let logits: Vec<f64> = (0..bt.logits.len())
+            .map(|i| f64::from(levels[i % levels.len()]))
+            .collect();
+        let (c, n) = (bt.c, bt.n);
+        let input = Input::new(&logits, bt.shape(), Target::labels(&bt.labels[..]))
+            .unwrap()
+            .with_activation(Activation::Softmax);
+        let mut losses: Vec<f64> = (0..bt.b * n)
+            .map(|p| {
+                let (s, k) = (p / n, p % n);
+                let z = |j: usize| logits[s * c * n + j * n + k];
+                let m = (0..c).map(z).fold(f64::MIN, f64::max);
+                let lse = m + (0..c).map(|j| (z(j) - m).exp()).sum::<f64>().ln();
+                lse - z(usize::from(bt.labels[p]))
+            })
+            .collect();
+        losses.sort_by(|a, b| b.total_cmp(a));
+        let count = ((losses.len() as f64 * k / 100.0).floor() as usize).clamp(1, losses.len());
+        let want = losses[..count].iter().sum::<f64>() / count as f64;
+        let got = value(&segloss::losses::TopK::new(k), &input);
+        prop_assert!((got - want).abs() <= 1e-12 * (1.0 + want.abs()), "{got} vs {want}");
     }
 }
 

@@ -8,8 +8,8 @@
 
 use segloss::edt::{two_sided, Edt, Grid};
 use segloss::losses::{
-    Alpha, Boundary, ClassWeights, CrossEntropy, Dice, Dpce, Focal, GeneralizedDice, Hausdorff,
-    Schedule, TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
+    Alpha, Boundary, ClassWeights, CrossEntropy, Dice, DiceCe, Dpce, ExpLogCe, Focal,
+    GeneralizedDice, Hausdorff, Mcc, Schedule, TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
 };
 use segloss::{engine, Activation, Error, Input, Loss, Shape, Target};
 use segloss_std::npy;
@@ -179,6 +179,16 @@ fn table() -> Table {
         run(&ce.with_weight(&[1.0, f64::NAN, 1.0]), &ok, 0),
     );
     t.row(
+        "CrossEntropy weight 1e9 (above MAX_WEIGHT)",
+        run(&ce.with_weight(&[1.0, 1e9, 1.0]), &ok, 0),
+    );
+    let dice_ce = DiceCe {
+        lambda_ce: 1e9,
+        ..DiceCe::new()
+    };
+    t.row("DiceCe lambda_ce 1e9", run(&dice_ce, &ok, 0));
+    t.row("ExpLogCe::new(1e9)", run(&ExpLogCe::new(1e9), &ok, 0));
+    t.row(
         "CrossEntropy label_smoothing 1.5",
         run(&ce.with_label_smoothing(1.5), &ok, 0),
     );
@@ -236,6 +246,14 @@ fn table() -> Table {
         run(&Dice::new().with_smooth_dr(f64::NAN), &ok, 0),
     );
     t.row(
+        "Dice smooth_nr 1e9",
+        run(&Dice::new().with_smooth_nr(1e9), &ok, 0),
+    );
+    t.row(
+        "Mcc smooth_dr 0",
+        run(&Mcc::new().with_smooth_dr(0.0), &ok, 0),
+    );
+    t.row(
         "Dice weight of 2 classes for 3",
         run(&Dice::new().with_weight(&[1.0, 1.0]), &ok, 0),
     );
@@ -273,6 +291,8 @@ fn table() -> Table {
     t.row("Boundary spacing [0.0]", run(&b, &ok, 1000));
     let b = Boundary::<f64>::new().with_spacing(&[1.0, 1.0]);
     t.row("Boundary spacing [1, 1] on a 1-D batch", run(&b, &ok, 1000));
+    let b = Boundary::<f64>::new().with_no_zero(segloss::edt::NoZero::Infinity);
+    t.row("Boundary::new() with NoZero::Infinity", run(&b, &ok, 1000));
     let b = Boundary::<f64>::new();
     t.row("Boundary::new() with no workspace", run(&b, &ok, 0));
     let coef = b.finalize(&Default::default(), &mut []).coef;
@@ -303,6 +323,10 @@ fn table() -> Table {
     t.row(
         "Edt::new(&[4], &[-1.0])",
         Edt::new(&[4], &[-1.0]).map(|_| ()),
+    );
+    t.row(
+        "Edt::new(&[9], &[1e300]) (extent above MAX_EXTENT)",
+        Edt::new(&[9], &[1e300]).map(|_| ()),
     );
     t.row(
         "Edt::new(&[4, 4], &[1.0])",

@@ -102,8 +102,8 @@ impl<'s, T: Real> Envelope<'s, T> {
     /// Splits `scratch` (at least [`Envelope::len`] elements) into the three stacks.
     pub(crate) fn new(scratch: &'s mut [T], n: usize) -> Option<Self> {
         let scratch = scratch.get_mut(..3 * n)?;
-        let (pos, rest) = scratch.split_at_mut(n);
-        let (val, start) = rest.split_at_mut(n);
+        let (pos, rest) = scratch.split_at_mut(n.min(scratch.len()));
+        let (val, start) = rest.split_at_mut(n.min(rest.len()));
         Some(Envelope { pos, val, start })
     }
 

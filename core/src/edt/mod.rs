@@ -40,6 +40,10 @@ pub use signed::{signed_maps, two_sided, SignedMaps};
 use crate::{Error, Real};
 use separable::{first_pass, other_passes, Sides};
 
+/// The largest extent `(size + 1) · spacing` of a grid axis: three axes' squared extents
+/// (`3e36`) stay below `f32::MAX`, so the transform's sums of squares never overflow.
+pub const MAX_EXTENT: f64 = 1e18;
+
 /// What a transform returns when its mask has no zero voxel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum NoZero {
@@ -65,7 +69,9 @@ pub struct Grid {
 
 impl Grid {
     /// Checks and builds a grid; `spacing` has one finite, positive entry per axis, or is
-    /// empty for unit spacing.
+    /// empty for unit spacing, and each axis's extent `(size + 1) · spacing` is at most
+    /// [`MAX_EXTENT`], so that squared distances fit `f32` (finding F12: a spacing whose
+    /// square overflows gave NaN distances).
     ///
     /// ```
     /// let g = segloss::edt::Grid::new(&[4, 5], &[])?;
@@ -89,6 +95,14 @@ impl Grid {
         }
         if let Some(axis) = spacing.iter().position(|s| !(s.is_finite() && *s > 0.0)) {
             return Err(Error::Spacing { axis });
+        }
+        // `+ 1`: scipy's virtual zero voxel sits one step before the first (`NoZero::Scipy`)
+        let extent = |(&n, &s): (&usize, &f64)| (n as f64 + 1.0) * s;
+        if dims.iter().zip(spacing).map(extent).any(|e| e > MAX_EXTENT) {
+            return Err(Error::Parameter {
+                name: "spacing",
+                allowed: "(axis size + 1) x spacing <= 1e18 on every axis",
+            });
         }
         let mut g = Grid {
             dims: [1; 3],
@@ -290,7 +304,7 @@ fn fill_no_zero<T: Real>(grid: &Grid, policy: NoZero, squared: bool, out: &mut [
                 } else {
                     1
                 };
-                for (rest, row) in slab.chunks_exact_mut(n_last).enumerate() {
+                for (rest, row) in slab.chunks_exact_mut(n_last.max(1)).enumerate() {
                     let a1 = if dims.len() == 3 {
                         axis_sq(1, rest)
                     } else {

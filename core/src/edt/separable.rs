@@ -119,7 +119,7 @@ fn axis_pass<T: Real>(
     let Some(mut env) = Envelope::new(scratch, n) else {
         return;
     };
-    for block in out.chunks_exact_mut(n * stride) {
+    for block in out.chunks_exact_mut(n.saturating_mul(stride).max(1)) {
         let mut c0 = 0;
         while c0 < stride {
             let width = BLOCK_LINES.min(stride - c0);
@@ -128,10 +128,10 @@ fn axis_pass<T: Real>(
             // each line notes whether it holds positive and negative values.
             let mut pos = [false; BLOCK_LINES];
             let mut neg = [false; BLOCK_LINES];
-            for (r, row) in block.chunks_exact(stride).enumerate() {
+            for (r, row) in block.chunks_exact(stride.max(1)).enumerate() {
                 let seg = row.get(c0..c0 + width).unwrap_or(&[]);
                 let flags = pos.iter_mut().zip(neg.iter_mut());
-                for ((line, &x), (p, q)) in lines.chunks_exact_mut(n).zip(seg).zip(flags) {
+                for ((line, &x), (p, q)) in lines.chunks_exact_mut(n.max(1)).zip(seg).zip(flags) {
                     if let Some(t) = line.get_mut(r) {
                         *t = x;
                     }
@@ -145,7 +145,7 @@ fn axis_pass<T: Real>(
                 c0 += width;
                 continue;
             }
-            for ((line, &p), &q) in lines.chunks_exact_mut(n).zip(&pos).zip(&neg) {
+            for ((line, &p), &q) in lines.chunks_exact_mut(n.max(1)).zip(&pos).zip(&neg) {
                 match sides {
                     Sides::One if p => env.run(line, w, |x| x, |x, d| *x = d),
                     Sides::One => {}
@@ -180,9 +180,9 @@ fn axis_pass<T: Real>(
                 }
             }
             // Scatter back.
-            for (r, row) in block.chunks_exact_mut(stride).enumerate() {
+            for (r, row) in block.chunks_exact_mut(stride.max(1)).enumerate() {
                 let seg = row.get_mut(c0..c0 + width).unwrap_or(&mut []);
-                for (line, x) in lines.chunks_exact(n).zip(seg) {
+                for (line, x) in lines.chunks_exact(n.max(1)).zip(seg) {
                     if let Some(&t) = line.get(r) {
                         *x = finish(t);
                     }

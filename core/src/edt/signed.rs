@@ -29,7 +29,8 @@ pub(crate) fn two_sided_raw<T: Real>(
 /// the mask is all foreground or all background. Returns whether the mask had both sides.
 ///
 /// `foreground(i)` tells the side of voxel `i` (C order). `power` 2 is exact (no square
-/// root is taken).
+/// root is taken). Values saturate at [`Real::GRAD_LIMIT`] (a large spacing or `power`
+/// overflows `f32`: finding F8).
 ///
 /// ```
 /// use segloss::edt::{two_sided, Grid};
@@ -79,10 +80,13 @@ pub(crate) fn field<T: Real>(
         return false;
     }
     if power == 2.0 {
-        out.iter_mut().for_each(|x| *x = x.abs());
+        let limit = T::of(T::GRAD_LIMIT);
+        out.iter_mut().for_each(|x| *x = x.abs().min(limit));
     } else {
-        let half = T::of(power / 2.0);
-        out.iter_mut().for_each(|x| *x = x.abs().powf(half));
+        // `d^power` in `f64`: it overflows `f32` long before the distance does
+        let half = power / 2.0;
+        out.iter_mut()
+            .for_each(|x| *x = T::of_grad(libm::pow(x.wide().abs(), half)));
     }
     true
 }
@@ -207,7 +211,7 @@ impl SignedMaps {
                 got: ws.len(),
             });
         }
-        for (slot, bc) in out.chunks_exact_mut(n).zip(0..) {
+        for (slot, bc) in out.chunks_exact_mut(n.max(1)).zip(0..) {
             let (b, c) = (bc / classes, (bc % classes) as i64);
             signed_map(&self.grid, self.no_zero, slot, ws, |at, row| {
                 for (k, x) in row.iter_mut().enumerate() {

@@ -72,6 +72,10 @@ impl Elementwise for BalancedBce {
     fn reduction(&self) -> Reduction {
         self.reduction
     }
+
+    fn softmax_shift(&self) -> bool {
+        true
+    }
 }
 
 elementwise_loss!(BalancedBce, |bce, _input| {

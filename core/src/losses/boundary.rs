@@ -89,7 +89,8 @@ impl<'m, T: Real> Boundary<'m, T> {
     }
 
     /// The computed map of a class covering a whole sample (see
-    /// [`SignedMaps::with_no_zero`](crate::edt::SignedMaps::with_no_zero)).
+    /// [`SignedMaps::with_no_zero`](crate::edt::SignedMaps::with_no_zero)); `check` refuses
+    /// [`NoZero::Infinity`] for computed maps, whose loss would be infinite.
     pub fn with_no_zero(mut self, no_zero: NoZero) -> Self {
         self.no_zero = no_zero;
         self
@@ -150,6 +151,13 @@ impl<T: Real> Loss<T> for Boundary<'_, T> {
     fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
         let shape = input.shape();
         self.spacing.grid(shape)?;
+        if self.maps.is_none() && self.no_zero == NoZero::Infinity {
+            // a class covering a sample would get the map −∞ (finding F5)
+            return Err(Error::Parameter {
+                name: "no_zero",
+                allowed: "Scipy or Zero for computed maps (Infinity makes a map infinite)",
+            });
+        }
         if let Some(maps) = self.maps {
             if maps.len() != shape.elements() {
                 return Err(Error::Length {

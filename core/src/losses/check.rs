@@ -2,7 +2,7 @@
 
 use crate::Error;
 
-/// Checks a per-class weight list: one finite, non-negative entry per class.
+/// Checks a per-class weight list: one entry per class, each in `[0, MAX_WEIGHT]`.
 pub(crate) fn class_weights(weights: &[f64], classes: usize) -> Result<(), Error> {
     if weights.len() != classes {
         return Err(Error::WeightCount {
@@ -10,9 +10,28 @@ pub(crate) fn class_weights(weights: &[f64], classes: usize) -> Result<(), Error
             got: weights.len(),
         });
     }
-    match weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+    match weights
+        .iter()
+        .position(|w| !(*w >= 0.0 && *w <= crate::MAX_WEIGHT))
+    {
         Some(class) => Err(Error::BadWeight { class }),
         None => Ok(()),
+    }
+}
+
+/// Checks an exponent: finite, above `lo` (or at it when `inclusive`) and at most
+/// [`MAX_WEIGHT`](crate::MAX_WEIGHT).
+pub(crate) fn exponent(
+    value: f64,
+    inclusive: bool,
+    name: &'static str,
+    allowed: &'static str,
+) -> Result<(), Error> {
+    let above = if inclusive { value >= 0.0 } else { value > 0.0 };
+    if above && value <= crate::MAX_WEIGHT {
+        Ok(())
+    } else {
+        Err(Error::Parameter { name, allowed })
     }
 }
 

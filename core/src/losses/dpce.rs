@@ -104,9 +104,8 @@ impl<T: Real> Loss<T> for Dpce<'_, T> {
         let mut buf = [T::zero(); crate::TILE_ELEMENTS];
         let pw = self.pixel_weights(tile, &mut buf);
         let act = tile.activation();
-        let scale = T::of_grad(*scale);
         for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
-            xent::row_grad(&row, pw, act, T::zero(), T::one(), scale, out);
+            xent::row_grad_saturating(&row, pw, act, *scale, out);
         }
     }
 }

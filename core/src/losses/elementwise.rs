@@ -3,7 +3,7 @@
 
 use super::{PixelSum, Reduction};
 use crate::lanes::LANES;
-use crate::{Activation, Real, Tile};
+use crate::{Activation, Real, Tile, TILE_ELEMENTS};
 
 /// One element as an elementwise loss sees it.
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +45,12 @@ pub(crate) trait Elementwise {
     /// The first class with a term (1 when the background is left out).
     fn first_class(&self) -> usize {
         0
+    }
+    /// True when the engine gradient `u = s·∂L/∂s` can be large at a confident class under
+    /// softmax (a `1/(1 − s)` term), so pass 2 hands the engine the shifted form of
+    /// [`backward_shifted`] instead.
+    fn softmax_shift(&self) -> bool {
+        false
     }
 }
 
@@ -138,6 +144,14 @@ pub(crate) fn backward<T: Real, L: Elementwise>(
     tile: &Tile<'_, T>,
     grad: &mut [T],
 ) {
+    if tile.activation() == Activation::Softmax && loss.softmax_shift() {
+        macro_rules! run {
+            ($act:expr, $mode:literal) => {
+                backward_shifted::<T, L, $mode>(loss, scale, tile, grad)
+            };
+        }
+        return specialised!(loss, Activation::Softmax, run);
+    }
     macro_rules! run {
         ($act:expr, $mode:literal) => {
             backward_rows::<T, L, $mode>(loss, scale, tile, $act, grad)
@@ -165,6 +179,72 @@ fn backward_rows<T: Real, L: Elementwise, const M: u8>(
         for ((((((o, &g), &s), &q), &ls), &lq), &v) in items {
             let (_, d) = loss.element::<T, M>(act, &params, Element { g, s, q, ls, lq });
             *o = *o + (scale * d * v).max(-limit).min(limit);
+        }
+    }
+}
+
+/// Pass 2 under softmax with the engine gradient shifted by a multiple of `s`.
+///
+/// The engine turns `u` into `∂L/∂z_c = u_c − s_c Σ_j u_j`, so adding `α·s` to `u` changes
+/// nothing (`Σ_j s_j = 1`). With `α = −∂L/∂s` of each pixel's most probable class, that
+/// class adds 0 and every other class `s_j (∂L/∂s_j − ∂L/∂s_top)`: a loss whose `u` at a
+/// confident class is ~`1/(1 − s)` (balanced BCE's negatives) no longer leaves the engine
+/// to cancel two numbers of that size, which in `f32` lost the whole gradient.
+#[inline(always)]
+fn backward_shifted<T: Real, L: Elementwise, const M: u8>(
+    loss: &L,
+    scale: f64,
+    tile: &Tile<'_, T>,
+    grad: &mut [T],
+) {
+    let act = Activation::Softmax;
+    let len = tile.len().max(1);
+    let first = loss.first_class().min(tile.classes().saturating_sub(1));
+    // The most probable class of each pixel.
+    let mut top = [T::zero(); TILE_ELEMENTS];
+    let mut arg = [usize::MAX; TILE_ELEMENTS];
+    for row in tile.rows() {
+        for ((t, a), &s) in top.iter_mut().zip(arg.iter_mut()).zip(row.prob) {
+            if s > *t {
+                *t = s;
+                *a = row.class;
+            }
+        }
+    }
+    // `∂L/∂s` of that class (0 when it carries no term), in `f64`.
+    let mut alpha = [0.0f64; TILE_ELEMENTS];
+    for (row, params) in rows(loss, tile) {
+        let items = row.target.iter().zip(row.prob).zip(row.comp);
+        let items = items.zip(row.log_prob).zip(row.log_comp).zip(tile.valid());
+        for ((((((&g, &s), &q), &ls), &lq), &v), (al, &a)) in items.zip(alpha.iter_mut().zip(&arg))
+        {
+            if a == row.class {
+                let (_, d) = loss.element::<T, M>(act, &params, Element { g, s, q, ls, lq });
+                *al = (d * v).wide() / s.wide();
+            }
+        }
+    }
+    let rows_all = grad.chunks_exact_mut(len).zip(tile.rows());
+    let mut terms = rows(loss, tile);
+    for (out, row) in rows_all {
+        let params = if row.class >= first {
+            terms.next().map(|(_, p)| p)
+        } else {
+            None
+        };
+        let items = out.iter_mut().zip(row.target).zip(row.prob).zip(row.comp);
+        let items = items.zip(row.log_prob).zip(row.log_comp).zip(tile.valid());
+        for (((((((o, &g), &s), &q), &ls), &lq), &v), (&al, &a)) in
+            items.zip(alpha.iter().zip(&arg))
+        {
+            if a == row.class {
+                continue;
+            }
+            let d = match &params {
+                Some(p) => (loss.element::<T, M>(act, p, Element { g, s, q, ls, lq }).1 * v).wide(),
+                None => 0.0,
+            };
+            *o = *o + T::of_grad(scale * (d - al * s.wide()));
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::elementwise::{elementwise_loss, Element, Elementwise};
 use super::{check, xent, Reduction};
-use crate::{Activation, Error, Real};
+use crate::{Activation, Real};
 
 crate::region_loss! {
     /// The Dice part of the exponential logarithmic loss: `(−ln Dice_c)^γ` per class, then
@@ -40,16 +40,22 @@ pub struct ExpLogCe<'w> {
     reduction: Reduction,
 }
 
-/// `(−ln p)^γ` (in `f64`: it overflows `f32` for large logits) and its derivative with
-/// respect to `ln p` (0 where `ln p = 0` and `γ < 1`).
+/// Where `(−ln p)^γ` and its derivative saturate (finding F11: `100^300` overflows `f64`):
+/// a sum of 10⁸ such terms times two factors of [`MAX_WEIGHT`](crate::MAX_WEIGHT) stays
+/// finite. The same in `f32` and `f64`.
+const POWER_LIMIT: f64 = 1e250;
+
+/// `(−ln p)^γ` and its derivative with respect to `ln p` (0 where `ln p = 0` and `γ < 1`),
+/// in `f64` (they overflow `f32` for large logits) and saturated at [`POWER_LIMIT`].
 #[inline]
-fn power_of_log<T: Real>(log_p: T, gamma: T) -> (f64, T) {
+fn power_of_log<T: Real>(log_p: T, gamma: T) -> (f64, f64) {
     let x = (-log_p).max(T::zero());
     if x == T::zero() {
-        return (0.0, T::zero());
+        return (0.0, 0.0);
     }
     let (x, g) = (x.wide(), gamma.wide());
-    (libm::pow(x, g), T::of_grad(-g * libm::pow(x, g - 1.0)))
+    let d = -g * libm::pow(x, g - 1.0);
+    (libm::pow(x, g).min(POWER_LIMIT), d.max(-POWER_LIMIT))
 }
 
 impl<'w> ExpLogCe<'w> {
@@ -98,22 +104,20 @@ impl Elementwise for ExpLogCe<'_> {
         e: Element<T>,
     ) -> (f64, T) {
         let [gamma, w, _, _] = *p;
-        let one = T::one();
         let (pos, dpos) = power_of_log(e.ls, gamma);
+        let (g, s, q) = (e.g.wide(), e.s.wide(), e.q.wide());
         let (loss, grad) = match act {
             Activation::Sigmoid => {
                 let (neg, dneg) = power_of_log(e.lq, gamma);
                 // ∂ ln s/∂z = 1 − s, ∂ ln(1 − s)/∂z = −s
-                let d = e.g * dpos * e.q - (one - e.g) * dneg * e.s;
-                (e.g.wide() * pos + (one - e.g).wide() * neg, d)
+                let d = g * dpos * q - (1.0 - g) * dneg * s;
+                (g * pos + (1.0 - g) * neg, d)
             }
-            Activation::Softmax => (e.g.wide() * pos, e.g * dpos),
-            Activation::Identity => (
-                e.g.wide() * pos,
-                e.g * dpos / e.s.max(T::of(xent::PROB_EPS)),
-            ),
+            Activation::Softmax => (g * pos, g * dpos),
+            Activation::Identity => (g * pos, g * dpos / s.max(xent::PROB_EPS)),
         };
-        (w.wide() * loss, w * grad)
+        // formed in `f64` and saturated once: `γ (−ln p)^(γ−1) / p` overflows `f32`
+        (w.wide() * loss, T::of_grad(w.wide() * grad))
     }
 
     fn reduction(&self) -> Reduction {
@@ -122,12 +126,7 @@ impl Elementwise for ExpLogCe<'_> {
 }
 
 elementwise_loss!(ExpLogCe<'_>, |ell, input| {
-    if !(ell.gamma.is_finite() && ell.gamma > 0.0) {
-        return Err(Error::Parameter {
-            name: "gamma",
-            allowed: "finite and > 0",
-        });
-    }
+    check::exponent(ell.gamma, false, "gamma", "in (0, 1e8]")?;
     match ell.weight {
         Some(w) => check::class_weights(w, input.shape().classes()),
         None => Ok(()),

@@ -2,7 +2,7 @@
 
 use super::elementwise::{elementwise_loss, Element, Elementwise};
 use super::{check, xent, Reduction};
-use crate::{Activation, Error, Real};
+use crate::{Activation, Real};
 
 /// The class balance factor `α` of [`Focal`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -261,12 +261,7 @@ impl Elementwise for Focal<'_> {
 }
 
 elementwise_loss!(Focal<'_>, |focal, input| {
-    if !(focal.gamma.is_finite() && focal.gamma >= 0.0) {
-        return Err(Error::Parameter {
-            name: "gamma",
-            allowed: "finite and >= 0",
-        });
-    }
+    check::exponent(focal.gamma, true, "gamma", "in [0, 1e8]")?;
     if let Some(w) = focal.weight {
         check::class_weights(w, input.shape().classes())?;
     }

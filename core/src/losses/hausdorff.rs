@@ -136,12 +136,7 @@ impl<T: Real> Loss<T> for Hausdorff {
     type Coef = f64;
 
     fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(Error::Parameter {
-                name: "alpha",
-                allowed: "finite and > 0",
-            });
-        }
+        super::check::exponent(self.alpha, false, "alpha", "in (0, 1e8]")?;
         self.spacing.grid(input.shape()).map(|_| ())
     }
 
@@ -242,12 +237,14 @@ impl<T: Real> Loss<T> for Hausdorff {
     fn backward_with(&self, coef: &f64, tile: &Tile<'_, T>, grad: &mut [T], ws: &[T]) {
         let (first, covered) = self.covered(tile.classes());
         let act = tile.activation();
-        let two = T::of(2.0 * *coef);
+        let two = 2.0 * *coef;
         for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
             if let Some(dist) = tile_part(ws, tile, row.class, first, covered) {
                 let items = out.iter_mut().zip(row.prob).zip(row.comp).zip(row.target);
                 for ((((o, &s), &q), &g), (&d, &v)) in items.zip(dist.iter().zip(tile.valid())) {
-                    *o = *o + chain(act, s, q, two * (s - g) * d * v);
+                    // the fields reach `GRAD_LIMIT` (F8): the product saturates in `f64`
+                    let dlds = T::of_grad(two * ((s - g) * d * v).wide());
+                    *o = *o + chain(act, s, q, dlds);
                 }
             }
         }

@@ -45,7 +45,7 @@ pub use overlap::{
 };
 pub use schedule::{Schedule, Weights};
 pub use topk::{TopK, TopKThreshold};
-pub use wce::{ClassWeights, WeightedCrossEntropy};
+pub use wce::{ClassWeights, WeightedCrossEntropy, MAX_INVERSE_FREQUENCY};
 
 /// How per-pixel terms are reduced to one number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -201,7 +201,11 @@ crate::region_loss! {
     /// assert!(engine::forward(&Mcc::new(), &input, &mut [])? > 0.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    ///
+    /// `smooth_dr` must be positive: without it the term is `0/0` wherever a class is
+    /// predicted everywhere or nowhere, which `f32` reaches by rounding where `f64` does not
+    /// (observation O1).
     pub struct Mcc { smooth_dr: 1e-5 }
-    require smooth_dr >= 0;
+    require smooth_dr > 0;
     loss = 1 - (tp * tn - fp * fn) / sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn) + smooth_dr);
 }

@@ -9,9 +9,15 @@ pub enum ClassWeights<'w> {
     /// Given weights, one per class.
     Given(&'w [f64]),
     /// The inverse class frequency of the batch: `w_c = N / (C · n_c)` with
-    /// `n_c = Σ_i g_ic` over valid pixels; 0 for a class with `n_c = 0`.
+    /// `n_c = Σ_i g_ic` over valid pixels, at most [`MAX_INVERSE_FREQUENCY`]; 0 for a class
+    /// with `n_c = 0`.
     InverseFrequency,
 }
+
+/// The largest inverse-frequency weight: a class whose mass is below `N / (C · 1e30)`
+/// (a soft target of subnormal mass) gets this weight instead of one that overflows (finding
+/// F1). The same in `f32` and `f64`, so both types give the same weights.
+pub const MAX_INVERSE_FREQUENCY: f64 = 1e30;
 
 /// Weighted cross entropy as the paper's eq. (3), averaged over pixels:
 /// `L = −(1/N) Σ_i Σ_c w_c g_ic ln s_ic` (binary form under a sigmoid:
@@ -107,7 +113,7 @@ impl WeightedCrossEntropy<'_> {
             ClassWeights::InverseFrequency => {
                 let n = s.count.get(class).copied().unwrap_or(0.0);
                 if n > 0.0 {
-                    s.pixels / (s.classes as f64 * n)
+                    (s.pixels / (s.classes as f64 * n)).min(MAX_INVERSE_FREQUENCY)
                 } else {
                     0.0
                 }
@@ -168,7 +174,7 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
         let valid = tile.valid();
         let rows = grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows());
         for ((out, row), &w) in rows.zip(&coef.scaled_weight) {
-            xent::row_grad(&row, valid, act, T::zero(), T::one(), T::of_grad(w), out);
+            xent::row_grad_saturating(&row, valid, act, w, out);
         }
     }
 }

@@ -84,6 +84,29 @@ pub(crate) fn row_grad<T: Real>(
     })
 }
 
+/// Adds `scale · pw_k · ∂ce(k)` (no label smoothing) over one class row into `out`, formed
+/// in `f64` and saturated at [`Real::GRAD_LIMIT`]: for losses whose per-pixel or per-class
+/// weights are not bounded (a DPCE penalty up to `T::MAX`, an inverse-frequency weight), so
+/// the product overflows `T` under `Identity` (`1 / max(p, 1e-12)`).
+#[inline(always)]
+pub(crate) fn row_grad_saturating<T: Real>(
+    row: &ClassRow<'_, T>,
+    pw: &[T],
+    act: Activation,
+    scale: f64,
+    out: &mut [T],
+) {
+    let items = out.iter_mut().zip(row.target).zip(row.prob).zip(pw);
+    for (((o, &g), &s), &w) in items {
+        let d = match act {
+            Activation::Softmax => -g.wide(),
+            Activation::Sigmoid => s.wide() - g.wide(),
+            Activation::Identity => -g.wide() / s.wide().max(PROB_EPS),
+        };
+        *o = *o + T::of_grad(scale * w.wide() * d);
+    }
+}
+
 /// Adds each pixel's unweighted cross entropy (summed over classes) into `out`, saturating
 /// at `T`'s largest value.
 #[inline(always)]
