@@ -326,7 +326,7 @@ impl<T: Real> TileBuf<T> {
                 if check {
                     check_values(input, Buffer::Target, g, true, at)?;
                 }
-                for row in g.chunks_exact_mut(len) {
+                for row in g.chunks_exact_mut(len.max(1)) {
                     for (x, &v) in row.iter_mut().zip(self.valid.iter()) {
                         *x = *x * v;
                     }
@@ -337,7 +337,7 @@ impl<T: Real> TileBuf<T> {
                 let g = self.target.get_mut(..used).unwrap_or(&mut []);
                 let binary = self.classes == 1;
                 let labels = self.labels.get(..len).unwrap_or(&[]);
-                for (c, row) in g.chunks_exact_mut(len).enumerate() {
+                for (c, row) in g.chunks_exact_mut(len.max(1)).enumerate() {
                     let hot = if binary { 1 } else { c as i32 };
                     for ((x, &l), &v) in row.iter_mut().zip(labels).zip(self.valid.iter()) {
                         *x = if l == hot { v } else { T::zero() };
@@ -453,9 +453,9 @@ fn softmax_rows<T: Real>(
     len: usize,
 ) {
     let [mx, sum, rest, ones] = scratch;
-    let mut rows = z.chunks_exact(len);
+    let mut rows = z.chunks_exact(len.max(1));
     if let Some(first) = rows.next() {
-        mx.copy_from_slice(first);
+        copy(mx, first);
     }
     for row in rows {
         for (m, &v) in mx.iter_mut().zip(row) {
@@ -466,7 +466,8 @@ fn softmax_rows<T: Real>(
     // `z − max`, floored at `−T::MAX`: the difference of two finite logits can overflow.
     // The largest class's `e` is exactly 1.
     let floor = -T::max_value();
-    for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
+    for (c, zr) in z.chunks_exact_mut(len.max(1)).enumerate() {
+        let pr = row_mut(prob, c, len);
         for (((p, v), &m), s) in pr.iter_mut().zip(zr).zip(mx.iter()).zip(sum.iter_mut()) {
             *v = (*v - m).max(floor);
             *p = v.vexp_nonpositive();
@@ -481,7 +482,8 @@ fn softmax_rows<T: Real>(
         *m = s.vln();
         *s = T::one() / *s;
     }
-    for (zr, pr) in z.chunks_exact_mut(len).zip(prob.chunks_exact_mut(len)) {
+    for (c, zr) in z.chunks_exact_mut(len.max(1)).enumerate() {
+        let pr = row_mut(prob, c, len);
         for (((v, p), &lse), &inv) in zr.iter_mut().zip(pr).zip(mx.iter()).zip(sum.iter()) {
             *v = (*v - lse).max(floor);
             *p = *p * inv;
@@ -503,7 +505,7 @@ fn complement_rows<T: Real>(
     let [rest, ones] = scratch;
     rest.fill(T::zero());
     ones.fill(T::zero());
-    for pr in prob.chunks_exact(len) {
+    for pr in prob.chunks_exact(len.max(1)) {
         for ((&p, r), o) in pr.iter().zip(rest.iter_mut()).zip(ones.iter_mut()) {
             let top = p >= T::one();
             *r = *r + if top { T::zero() } else { p };
@@ -514,11 +516,28 @@ fn complement_rows<T: Real>(
     for (r, &o) in rest.iter_mut().zip(ones.iter()) {
         *r = *r + (o - T::one());
     }
-    for (cr, pr) in comp.chunks_exact_mut(len).zip(prob.chunks_exact(len)) {
+    for (c, cr) in comp.chunks_exact_mut(len.max(1)).enumerate() {
+        let pr = prob.get(c * len..(c + 1) * len).unwrap_or(&[]);
         let items = cr.iter_mut().zip(pr).zip(sum.iter()).zip(rest.iter());
         for (((c, &e), &s), &r) in items {
             *c = if e >= T::one() { r } else { s - e } / s;
         }
+    }
+}
+
+/// Row `c` of a class-major buffer of rows of `len` elements (empty past its end). Used
+/// where zipping two row iterators would leave LLVM a division by the row length it cannot
+/// prove nonzero (a panic path).
+#[inline(always)]
+fn row_mut<T>(x: &mut [T], c: usize, len: usize) -> &mut [T] {
+    x.get_mut(c * len..(c + 1) * len).unwrap_or(&mut [])
+}
+
+/// Copies the common length of `src` into `dst` (no length check to fail).
+#[inline(always)]
+fn copy<T: Copy>(dst: &mut [T], src: &[T]) {
+    for (d, &x) in dst.iter_mut().zip(src) {
+        *d = x;
     }
 }
 
@@ -537,18 +556,17 @@ fn gather<T: Real>(
     let dst = dst.get_mut(..len * classes).unwrap_or(&mut []);
     match input.layout {
         Layout::ChannelFirst => {
-            for (c, row) in dst.chunks_exact_mut(len).enumerate() {
-                row.copy_from_slice(slice(
-                    src,
-                    (sample * classes + c) * per_sample + start,
-                    len,
-                )?);
+            for (c, row) in dst.chunks_exact_mut(len.max(1)).enumerate() {
+                copy(
+                    row,
+                    slice(src, (sample * classes + c) * per_sample + start, len)?,
+                );
             }
         }
         Layout::ChannelLast => {
             let block = slice(src, (sample * per_sample + start) * classes, len * classes)?;
-            for (c, row) in dst.chunks_exact_mut(len).enumerate() {
-                for (d, px) in row.iter_mut().zip(block.chunks_exact(classes)) {
+            for (c, row) in dst.chunks_exact_mut(len.max(1)).enumerate() {
+                for (d, px) in row.iter_mut().zip(block.chunks_exact(classes.max(1))) {
                     *d = px.get(c).copied().unwrap_or_default();
                 }
             }
@@ -601,7 +619,7 @@ impl<T: Real> TileBuf<T> {
         let dot = self.pixel_sum.get_mut(..len).unwrap_or(&mut []);
         dot.fill(T::zero());
         if softmax {
-            for row in u.chunks_exact(len) {
+            for row in u.chunks_exact(len.max(1)) {
                 for (d, &x) in dot.iter_mut().zip(row) {
                     *d = *d + x;
                 }
@@ -609,7 +627,10 @@ impl<T: Real> TileBuf<T> {
         }
         let dot: &[T] = dot;
         let per_sample = input.shape.pixels_per_sample();
-        let rows = u.chunks_exact(len).zip(prob.chunks_exact(len)).enumerate();
+        let rows = u
+            .chunks_exact(len.max(1))
+            .zip(prob.chunks_exact(len.max(1)))
+            .enumerate();
         match input.layout {
             Layout::ChannelFirst => {
                 for (c, (row, p)) in rows {
@@ -623,7 +644,7 @@ impl<T: Real> TileBuf<T> {
                             *o = x - s * d;
                         }
                     } else {
-                        dst.copy_from_slice(row);
+                        copy(dst, row);
                     }
                 }
             }
@@ -634,7 +655,11 @@ impl<T: Real> TileBuf<T> {
                     .and_then(|end| grad.get_mut(at..end))
                     .ok_or(Error::ShapeOverflow)?;
                 for (c, (row, p)) in rows {
-                    let items = block.chunks_exact_mut(classes).zip(row).zip(p).zip(dot);
+                    let items = block
+                        .chunks_exact_mut(classes.max(1))
+                        .zip(row)
+                        .zip(p)
+                        .zip(dot);
                     for (((px, &x), &s), &d) in items {
                         if let Some(o) = px.get_mut(c) {
                             *o = x - s * d;
