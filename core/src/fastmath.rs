@@ -5,20 +5,20 @@
 //! `exp` within a few ulp where the result is normal, 0 below −104, `+inf` above 88.72;
 //! `ln` within a few ulp on positive inputs, `-inf` at 0.
 
-/// `e^x` for `f32`.
+/// `e^x = 2^n · p` for an `x` already clamped to `f32`'s exponent range: `n` (an integer)
+/// and `p = e^r`, `r = x − n ln 2` in `[−ln2/2, ln2/2]`.
 #[inline(always)]
-pub fn exp_f32(x: f32) -> f32 {
+fn exp_parts(x: f32) -> (i32, f32) {
     const LOG2E: f32 = core::f32::consts::LOG2_E;
     // ln 2 split in a high part exact in f32 and a low correction (Cody-Waite).
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
     // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
     const ROUND: f32 = 12_582_912.0;
-    let clamped = x.clamp(-103.9, 88.72);
-    let shifted = clamped * LOG2E + ROUND;
+    let shifted = x * LOG2E + ROUND;
     let n = shifted - ROUND;
-    let r = (clamped - n * LN2_HI) - n * LN2_LO;
-    // e^r on [-ln2/2, ln2/2], degree-6 Taylor polynomial in Horner form.
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    // e^r, degree-6 Taylor polynomial in Horner form.
     let p = 1.0 / 720.0;
     let p = p * r + 1.0 / 120.0;
     let p = p * r + 1.0 / 24.0;
@@ -26,13 +26,24 @@ pub fn exp_f32(x: f32) -> f32 {
     let p = p * r + 0.5;
     let p = p * r + 1.0;
     let p = p * r + 1.0;
-    // 2^n from the integer in `shifted`'s low bits: (n + 127) << 23, split in two factors
-    // so that n = 128 and n = -126..-149 stay exact.
+    // The integer sits in `shifted`'s low bits.
     let bits = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
-    let half = bits >> 1;
-    let scale_a = f32::from_bits(((half + 127) << 23) as u32);
-    let scale_b = f32::from_bits(((bits - half + 127) << 23) as u32);
-    let y = p * scale_a * scale_b;
+    (bits, p)
+}
+
+/// `2^n` for `n` in `−126..=127`.
+#[inline(always)]
+fn pow2(n: i32) -> f32 {
+    f32::from_bits(((n + 127) << 23) as u32)
+}
+
+/// `e^x` for `f32`.
+#[inline(always)]
+pub fn exp_f32(x: f32) -> f32 {
+    let (n, p) = exp_parts(x.clamp(-103.9, 88.72));
+    // 2^n in two factors, so that n = 128 and n = -126..-149 stay exact.
+    let half = n >> 1;
+    let y = p * pow2(half) * pow2(n - half);
     let y = if x < -104.0 { 0.0 } else { y };
     if x > 88.72 {
         f32::INFINITY
@@ -45,27 +56,10 @@ pub fn exp_f32(x: f32) -> f32 {
 /// scale factor, and results below `f32::MIN_POSITIVE` (`x < −87.33`) flush to 0.
 #[inline(always)]
 pub fn exp_nonpositive_f32(x: f32) -> f32 {
-    const LOG2E: f32 = core::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    const ROUND: f32 = 12_582_912.0;
     // Below this, 2^n would leave the normal range (n < −126).
     const LOWEST: f32 = -87.33;
-    let clamped = x.clamp(LOWEST, 0.0);
-    let shifted = clamped * LOG2E + ROUND;
-    let n = shifted - ROUND;
-    let r = (clamped - n * LN2_HI) - n * LN2_LO;
-    let p = 1.0 / 720.0;
-    let p = p * r + 1.0 / 120.0;
-    let p = p * r + 1.0 / 24.0;
-    let p = p * r + 1.0 / 6.0;
-    let p = p * r + 0.5;
-    let p = p * r + 1.0;
-    let p = p * r + 1.0;
-    // n in −126..=0, so (n + 127) << 23 is a normal power of two.
-    let bits = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
-    let scale = f32::from_bits(((bits + 127) << 23) as u32);
-    let y = p * scale;
+    let (n, p) = exp_parts(x.clamp(LOWEST, 0.0));
+    let y = p * pow2(n);
     if x < LOWEST {
         0.0
     } else {
