@@ -474,12 +474,15 @@ fn softmax_rows<T: Real>(
             *s = *s + *p;
         }
     }
+    other_classes(prob, [rest, ones], len);
     if let Some(comp) = comp {
-        complement_rows(prob, comp, sum, [rest, ones], len);
+        complement_rows(prob, comp, sum, rest, len);
     }
-    // `mx` becomes `ln Σ e^(z − max)` (in `[0, ln C]`), `sum` its reciprocal.
-    for (m, s) in mx.iter_mut().zip(sum.iter_mut()) {
-        *m = s.vln();
+    // `mx` becomes `ln Σ e^(z − max) = ln(1 + rest)` (in `[0, ln C]`), from `rest` so that a
+    // confident pixel keeps its tiny `−ln s` (`ln` of a `Σ e` rounded to 1 would give 0);
+    // `sum` becomes `1 / Σ e`.
+    for ((m, s), &r) in mx.iter_mut().zip(sum.iter_mut()).zip(rest.iter()) {
+        *m = r.vln_1p();
         *s = T::one() / *s;
     }
     for (c, zr) in z.chunks_exact_mut(len.max(1)).enumerate() {
@@ -491,17 +494,11 @@ fn softmax_rows<T: Real>(
     }
 }
 
-/// `1 − s = (Σ e − e_c) / Σ e` from the unnormalised `e = prob` and their sum; for the
-/// largest class (`e = 1`) the numerator is the sum of the other classes' `e`, without
-/// cancellation. `scratch` holds two per-pixel rows.
+/// `Σ e − 1` per pixel from the unnormalised `e = prob` (whose largest is exactly 1),
+/// without cancellation: the sum of the other classes' `e` (ties at the largest count once
+/// less). Written into the first scratch row; the second is workspace.
 #[inline(always)]
-fn complement_rows<T: Real>(
-    prob: &[T],
-    comp: &mut [T],
-    sum: &[T],
-    scratch: [&mut [T]; 2],
-    len: usize,
-) {
+fn other_classes<T: Real>(prob: &[T], scratch: [&mut [T]; 2], len: usize) {
     let [rest, ones] = scratch;
     rest.fill(T::zero());
     ones.fill(T::zero());
@@ -512,10 +509,16 @@ fn complement_rows<T: Real>(
             *o = *o + if top { T::one() } else { T::zero() };
         }
     }
-    // `rest` becomes `Σ_{j ≠ max} e_j` (ties at the max count once less).
     for (r, &o) in rest.iter_mut().zip(ones.iter()) {
         *r = *r + (o - T::one());
     }
+}
+
+/// `1 − s = (Σ e − e_c) / Σ e` from the unnormalised `e = prob`, their sum and
+/// [`other_classes`]; for the largest class (`e = 1`) the numerator is `rest`, without
+/// cancellation.
+#[inline(always)]
+fn complement_rows<T: Real>(prob: &[T], comp: &mut [T], sum: &[T], rest: &[T], len: usize) {
     for (c, cr) in comp.chunks_exact_mut(len.max(1)).enumerate() {
         let pr = prob.get(c * len..(c + 1) * len).unwrap_or(&[]);
         let items = cr.iter_mut().zip(pr).zip(sum.iter()).zip(rest.iter());

@@ -465,3 +465,28 @@ fn edt_huge_spacing_gives_no_nan_or_is_refused() {
         assert!(out.iter().all(|x| x.is_finite()), "f32 {dims:?}: {out:?}");
     }
 }
+
+/// F13 (fuzz `differential`, `fuzz/regressions/differential-F13-explogce-confident-softmax`):
+/// `ExpLogCe` with γ < 1 (inside `Ell`): at a confident softmax pixel `Σ e^(z − max)` rounds
+/// to 1 in `f32`, so `ln s = z − max − ln Σ e` was exactly 0 and `(−ln s)^γ` lost its whole
+/// value (f32 0.8149 vs f64 0.8161 on the fuzz input). Fixed: `ln Σ e = ln_1p(Σ_{j≠max} e_j)`.
+/// The reference is the closed form `−ln s = ln(1 + e^(−d))` for two classes `d` apart.
+#[test]
+fn confident_softmax_keeps_its_tiny_negative_log_in_f32() {
+    use segloss::losses::{CrossEntropy, ExpLogCe};
+    let shape = Shape::new(1, 2, &[1]).unwrap();
+    for d in [12.0f64, 18.0, 25.0, 40.0] {
+        let logits = [d as f32, 0.0];
+        let input = Input::new(&logits[..], shape, Target::labels(&[0u8][..])).unwrap();
+        let nll = (-d).exp().ln_1p();
+        let ce = engine::forward(&CrossEntropy::new(), &input, &mut []).unwrap();
+        assert!((ce - nll).abs() <= 1e-6 * nll, "d = {d}: CE {ce} vs {nll}");
+        let gamma = 0.3;
+        let ell = engine::forward(&ExpLogCe::new(gamma), &input, &mut []).unwrap();
+        let want = nll.powf(gamma);
+        assert!(
+            (ell - want).abs() <= 1e-5 * want,
+            "d = {d}: {ell} vs {want}"
+        );
+    }
+}
