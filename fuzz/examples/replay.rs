@@ -87,23 +87,8 @@ fn main() {
             };
             println!("{case:#?}");
             let spec = segloss_std::spec::Spec::parse(&text).expect("spec");
-            fn eval<T: Real>(spec: &segloss_std::spec::Spec, case: &Case<T>) {
-                let ctx = segloss_std::spec::BuildContext {
-                    penalty: Some(&case.penalty[..]),
-                    spacing: Some(&case.params.spacing[..]),
-                };
-                let loss = spec.build(&ctx).expect("build");
-                let Some(input) = case.input() else { return };
-                Show(&input).visit(
-                    &loss,
-                    Info {
-                        name: "spec",
-                        smooth: true,
-                    },
-                );
-            }
-            eval(&spec, &case);
-            eval(&spec, &case.widen());
+            eval_spec(&spec, &case);
+            eval_spec(&spec, &case.widen());
             return;
         }
         println!("typed loss {}", (head >> 1) % 8);

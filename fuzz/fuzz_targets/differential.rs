@@ -258,10 +258,6 @@ fuzz_target!(|data: &[u8]| {
     let mut threshold = false;
     let which = if head & 1 == 1 {
         let text = specgen::spec(&mut bytes);
-        // `SEGLOSS_FUZZ_DEBUG=1 cargo fuzz run differential CRASH` shows the spec of a crash.
-        if std::env::var_os("SEGLOSS_FUZZ_DEBUG").is_some() {
-            eprintln!("spec: {text}");
-        }
         let Ok(spec) = Spec::parse(&text) else {
             return;
         };
