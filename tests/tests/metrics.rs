@@ -2,6 +2,9 @@
 //! HD, HD95 and NSD, empty cases included) and against brute force (boundaries by face
 //! neighbours, all pairwise distances) on random 1D, 2D and 3D maps with random spacings.
 
+mod common;
+use common::Rng;
+
 use segloss::metrics::{ClassCounts, LabelMaps};
 use segloss::{Buffer, Error, Shape};
 use serde_json::Value;
@@ -109,27 +112,6 @@ fn monai_golden_values() {
     assert!(checked > 500, "{checked} values checked");
 }
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 fn coords(i: usize, dims: &[usize]) -> Vec<usize> {
     let mut out = vec![0; dims.len()];
     let mut r = i;
@@ -196,7 +178,7 @@ fn random_case(rng: &mut Rng) -> (Vec<usize>, Vec<f64>, usize, Vec<u8>, Vec<u8>)
     let dims: Vec<usize> = (0..rank)
         .map(|_| 1 + rng.below(if rank == 3 { 7 } else { 14 }))
         .collect();
-    let spacing: Vec<f64> = (0..rank).map(|_| 0.25 + 2.0 * rng.unit()).collect();
+    let spacing: Vec<f64> = (0..rank).map(|_| 0.25 + 2.0 * rng.uniform()).collect();
     let classes = 2 + rng.below(3);
     let n: usize = dims.iter().product();
     let mut maps = [vec![0u8; n], vec![0u8; n]];

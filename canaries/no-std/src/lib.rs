@@ -59,6 +59,15 @@ pub struct Batch {
     pub extra: *const f32,
 }
 
+/// The shape a [`Batch`] describes (its first `rank` dimensions, at most three).
+fn batch_shape(b: &Batch) -> Result<Shape, Error> {
+    Shape::new(
+        b.batch,
+        b.classes,
+        b.dims.get(..b.rank.min(3)).unwrap_or(&[]),
+    )
+}
+
 fn code(e: Error) -> i32 {
     match e {
         Error::EmptyShape => 1,
@@ -80,8 +89,7 @@ unsafe fn run<'a, L: Loss<f32> + 'a>(
     out: *mut f64,
     make: impl FnOnce(&'a [f32], usize) -> L,
 ) -> i32 {
-    let rank = b.rank.min(3);
-    let shape = match Shape::new(b.batch, b.classes, b.dims.get(..rank).unwrap_or(&[])) {
+    let shape = match batch_shape(b) {
         Ok(s) => s,
         Err(e) => return code(e),
     };
@@ -174,8 +182,7 @@ pub unsafe extern "C" fn segloss_edt(
 #[no_mangle]
 pub unsafe extern "C" fn segloss_validate(b: *const Batch, mask: *const bool) -> i32 {
     let b = &*b;
-    let rank = b.rank.min(3);
-    let shape = match Shape::new(b.batch, b.classes, b.dims.get(..rank).unwrap_or(&[])) {
+    let shape = match batch_shape(b) {
         Ok(s) => s,
         Err(e) => return code(e),
     };
