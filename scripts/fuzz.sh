@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${1:-}" == "--list" ]]; then
-  sed -n 's/^name = "\(.*\)"/\1/p' fuzz/Cargo.toml | grep -v segloss-fuzz
+  sed -n 's/^name = "\(.*\)"/\1/p' fuzz/Cargo.toml | grep -v '^segloss'
   exit 0
 fi
 target="${1:-typed_losses}"

@@ -1,7 +1,8 @@
 //! Decodes a `typed_losses` (or `differential`, with `--differential`) input and prints the
 //! batch, the loss, the value and every non-finite gradient element, in `f32` and `f64`.
 //!
-//! `cargo run --manifest-path fuzz/Cargo.toml --example replay -- FILE [--differential]`
+//! `cargo run --manifest-path fuzz/Cargo.toml --example replay -- FILE [--differential]
+//! [--with SPEC]`; `--with` evaluates another spec on a differential spec input's batch.
 
 use segloss::{engine, Input, Loss, Real};
 use segloss_fuzz::{selected, visit_loss, Bytes, Case, Info, Limits, Visit, LOSSES, WIDE};
@@ -89,6 +90,14 @@ fn main() {
             let spec = segloss_std::spec::Spec::parse(&text).expect("spec");
             eval_spec(&spec, &case);
             eval_spec(&spec, &case.widen());
+            // `--with SPEC`: the same batch under another spec, to take a failure apart
+            if let Some(i) = args.iter().position(|a| a == "--with") {
+                let other = &args[i + 1];
+                println!("with: {other}");
+                let spec = segloss_std::spec::Spec::parse(other).expect("--with spec");
+                eval_spec(&spec, &case);
+                eval_spec(&spec, &case.widen());
+            }
             return;
         }
         println!("typed loss {}", (head >> 1) % 8);
