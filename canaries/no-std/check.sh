@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # Entry points (features) with no panic path today; see docs/validation.md.
-PANIC_FREE="ce wce topk_threshold focal dpce balanced_bce dice iou tversky gdice mcc dice_ce dice_focal combo boundary hausdorff edt validate schedule"
+PANIC_FREE="ce wce topk topk_threshold focal dpce balanced_bce dice iou tversky gdice mcc dice_ce dice_focal combo boundary hausdorff edt validate schedule"
 lib=target/release/libsegloss_canary_no_std.so
 
 echo "== no_std canary: the core alone, all entry points"

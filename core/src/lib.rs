@@ -63,6 +63,7 @@ pub mod losses;
 pub mod metrics;
 pub mod presets;
 mod real;
+mod select;
 mod shape;
 mod target;
 mod tile;

@@ -11,6 +11,9 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
     /// that summing the terms of every class and compound member cannot overflow.
     const GRAD_LIMIT: f64;
 
+    /// The width of [`Real::order_key`] in bits.
+    const ORDER_BITS: u32;
+
     /// Converts from `f64`, rounding to nearest.
     fn of(x: f64) -> Self;
 
@@ -39,6 +42,11 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
     /// `ln(1 + x)` in a form the compiler vectorises.
     fn vln_1p(self) -> Self;
 
+    /// An unsigned key in the low [`Real::ORDER_BITS`] bits whose order is the numeric order
+    /// (`−0` counts as `+0`; NaN sorts above `+∞`): flip every bit of a negative, the sign
+    /// bit of a positive.
+    fn order_key(self) -> u64;
+
     /// `x^y` for `x > 0` as `e^(y ln x)`, vectorisable.
     #[inline(always)]
     fn vpow(self, y: Self) -> Self {
@@ -48,6 +56,7 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
 
 impl Real for f32 {
     const GRAD_LIMIT: f64 = 1e30;
+    const ORDER_BITS: u32 = 32;
 
     #[inline]
     fn of(x: f64) -> Self {
@@ -73,10 +82,17 @@ impl Real for f32 {
     fn vln_1p(self) -> Self {
         crate::fastmath::ln_1p_f32(self)
     }
+    #[inline(always)]
+    fn order_key(self) -> u64 {
+        let bits = (self + 0.0).to_bits();
+        let flip = ((bits as i32) >> 31) as u32 | 1 << 31;
+        u64::from(bits ^ flip)
+    }
 }
 
 impl Real for f64 {
     const GRAD_LIMIT: f64 = 1e300;
+    const ORDER_BITS: u32 = 64;
 
     #[inline]
     fn of(x: f64) -> Self {
@@ -97,5 +113,11 @@ impl Real for f64 {
     #[inline]
     fn vln_1p(self) -> Self {
         libm::log1p(self)
+    }
+    #[inline(always)]
+    fn order_key(self) -> u64 {
+        let bits = (self + 0.0).to_bits();
+        let flip = ((bits as i64) >> 63) as u64 | 1 << 63;
+        bits ^ flip
     }
 }

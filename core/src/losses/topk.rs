@@ -2,7 +2,6 @@
 
 use super::{check, xent, Reduction};
 use crate::{Activation, Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
-use core::cmp::Ordering;
 
 /// The mean cross entropy of the `k` % hardest valid pixels of the batch.
 ///
@@ -130,7 +129,12 @@ impl<T: Real> Loss<T> for TopK {
         let losses = ws.get_mut(..s.written).unwrap_or(&mut []);
         let valid = s.pixels as usize;
         let count = (libm::floor(s.pixels * self.k / 100.0) as usize).clamp(1, valid.max(1));
-        if valid == 0 || losses.is_empty() {
+        let top = if valid == 0 {
+            None
+        } else {
+            crate::select::top(losses, count.min(losses.len()))
+        };
+        let Some(top) = top else {
             let none = Selection {
                 threshold: f64::INFINITY,
                 tie_share: 0.0,
@@ -140,26 +144,19 @@ impl<T: Real> Loss<T> for TopK {
                 value: 0.0,
                 coef: none,
             };
-        }
-        let descending = |a: &T, b: &T| b.partial_cmp(a).unwrap_or(Ordering::Equal);
-        let nth = (count - 1).min(losses.len() - 1);
-        let (above, &mut threshold, _) = losses.select_nth_unstable_by(nth, descending);
-        let mut sum = threshold.wide();
-        let mut strictly_above = 0usize;
-        for &x in above.iter() {
-            sum += x.wide();
-            strictly_above += usize::from(x > threshold);
-        }
-        let ties = losses.iter().filter(|&&x| x == threshold).count().max(1);
+        };
         let scale = match self.reduction {
             Reduction::Sum => 1.0,
             Reduction::Mean | Reduction::ElementMean => 1.0 / count as f64,
         };
+        // The ties fill the places the values above leave (at least one).
+        let from_ties = count.saturating_sub(top.above);
+        let threshold = top.threshold.wide();
         Finalized {
-            value: sum * scale,
+            value: (top.above_sum + from_ties as f64 * threshold) * scale,
             coef: Selection {
-                threshold: threshold.wide(),
-                tie_share: (count - strictly_above) as f64 / ties as f64,
+                threshold,
+                tie_share: from_ties as f64 / top.ties as f64,
                 scale,
             },
         }
