@@ -8,12 +8,13 @@
 //! Throughput is the one-pass traffic (logits read + labels read + gradient written), and
 //! `read` times a streaming sum over a buffer of the logits' size in the same run, so the
 //! fraction of the bandwidth limit is the ratio of the two throughputs. Groups: the
-//! instruction-set levels (scalar core vs SIMD), 1 vs 2 threads, and focal.
+//! instruction-set levels (scalar core vs SIMD), 1 vs 2 threads, focal, and the cost of
+//! each pass (pass 1 alone vs both, one thread) on volumes in cache (2×4×24³) and not.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use segloss::losses::{DiceCe, Focal};
 use segloss::{Input, Loss, Shape, Target};
-use segloss_std::simd::Isa;
+use segloss_std::simd::{self, Isa};
 use segloss_std::threads;
 use std::hint::black_box;
 use std::time::Duration;
@@ -29,8 +30,8 @@ struct Volume {
 }
 
 impl Volume {
-    fn new() -> Self {
-        let [b, c, spatial @ ..] = DIMS;
+    fn new(dims: [usize; 5]) -> Self {
+        let [b, c, spatial @ ..] = dims;
         let shape = Shape::new(b, c, &spatial).expect("a valid shape");
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
@@ -90,7 +91,7 @@ fn run<L: Loss<f32> + Sync>(
 }
 
 fn fused(c: &mut Criterion) {
-    let volume = Volume::new();
+    let volume = Volume::new(DIMS);
     let input = volume.input();
     let mut grad = vec![0.0f32; volume.logits.len()];
     let one = pool(1);
@@ -120,6 +121,23 @@ fn fused(c: &mut Criterion) {
     for (threads, pool) in [(1, &one), (2, &two)] {
         group.bench_function(BenchmarkId::new("threads", threads), |b| {
             b.iter(|| run(pool, best, &Focal::new(2.0), &input, &mut grad))
+        });
+    }
+    group.finish();
+
+    // Pass 1 alone and both passes, one thread, in cache and from memory.
+    let mut group = c.benchmark_group("dice_ce_passes");
+    group.sample_size(10);
+    for side in [24, 96] {
+        let volume = Volume::new([2, 4, side, side, side]);
+        let input = volume.input();
+        let mut grad = vec![0.0f32; volume.logits.len()];
+        group.throughput(Throughput::Elements(volume.logits.len() as u64));
+        group.bench_function(BenchmarkId::new("forward", side), |b| {
+            b.iter(|| simd::forward(best, &DiceCe::new(), &input, &mut []))
+        });
+        group.bench_function(BenchmarkId::new("forward_backward", side), |b| {
+            b.iter(|| simd::forward_backward(best, &DiceCe::new(), &input, &mut [], &mut grad))
         });
     }
     group.finish();
