@@ -79,7 +79,7 @@ pub use real::Real;
 pub const MAX_WEIGHT: f64 = 1e8;
 pub use shape::{Layout, Shape, MAX_CLASSES};
 pub use target::{Labels, Target};
-pub use tile::{ClassRow, Tile, TILE_ELEMENTS};
+pub use tile::{ClassRow, Tile, SMALLEST_TARGET, TILE_ELEMENTS};
 
 pub use segloss_macros::{region_loss, Loss};
 pub mod region;

@@ -174,7 +174,9 @@ impl<'a, T> Target<'a, T> {
         }
     }
 
-    /// A dense one-hot or soft target with the prediction's shape and layout.
+    /// A dense one-hot or soft target with the prediction's shape and layout. Values in
+    /// `[0, 1]`; those below [`SMALLEST_TARGET`](crate::SMALLEST_TARGET) (`f32`'s smallest
+    /// normal) count as 0.
     pub fn dense(map: &'a [T]) -> Self {
         Target::Dense(map)
     }

@@ -7,6 +7,10 @@ use crate::{Activation, Error, Input, Layout, Real, Shape, Target};
 /// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C.
 pub const TILE_ELEMENTS: usize = 1024;
 
+/// The smallest dense target value that counts (`f32::MIN_POSITIVE`, 2⁻¹²⁶): below it a
+/// soft target is 0 in both element types.
+pub const SMALLEST_TARGET: f64 = f32::MIN_POSITIVE as f64;
+
 /// The clamp PyTorch's `BCELoss` applies to logarithms of probabilities.
 const LOG_FLOOR: f64 = -100.0;
 
@@ -326,9 +330,13 @@ impl<T: Real> TileBuf<T> {
                 if check {
                     check_values(input, Buffer::Target, g, true, at)?;
                 }
+                // Values below `f32`'s normal range count as 0, in `f32` and `f64` alike:
+                // their products underflow in `f32` (findings F1, F15), and a log-form
+                // loss would turn that into an O(1) difference between the two types.
+                let tiny = T::of(SMALLEST_TARGET);
                 for row in g.chunks_exact_mut(len.max(1)) {
                     for (x, &v) in row.iter_mut().zip(self.valid.iter()) {
-                        *x = *x * v;
+                        *x = if *x < tiny { T::zero() } else { *x * v };
                     }
                 }
             }

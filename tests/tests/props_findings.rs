@@ -490,3 +490,74 @@ fn confident_softmax_keeps_its_tiny_negative_log_in_f32() {
         );
     }
 }
+
+/// F15 (fuzz `differential`, `fuzz/regressions/differential-F15-exp-log-dice-subnormal-target`):
+/// spec `ell() + exp_log_dice(batch=true, smooth_nr=0, smooth_dr=1)` on one softmax pixel
+/// of 4 classes (logits ≈ 0) whose dense target is 1e-45 in every class. In `f32` the
+/// products `g·s` underflow to 0, so `Dice = 0` and `(−ln 0)^γ = ∞`, a non-finite term that
+/// counted as a perfect one (0); in `f64` the same data gave 4.03. Fixed twice: dense target
+/// values below `SMALLEST_TARGET` (`f32`'s smallest normal) count as 0 in both types, and
+/// the log forms take `−ln(Dice + 1e-300)`, so a class with no overlap and no smoothing
+/// costs `(−ln 1e-300)^γ`, the same in both types.
+#[test]
+fn exp_log_dice_on_a_subnormal_target_agrees_in_f32_and_f64() {
+    use segloss::losses::ExpLogDice;
+    use segloss::{Activation, Layout};
+    let shape = Shape::new(1, 4, &[1]).unwrap();
+    let loss = ExpLogDice::new()
+        .with_smooth_nr(0.0)
+        .with_smooth_dr(1.0)
+        .with_batch(true);
+    // every class: tp = 0 after the flush, Σs = 1/4, Σg = 0, so Dice = 0
+    let want = (300.0 * 10f64.ln()).powf(0.3);
+    let pred32 = [-4.656613e-10f32; 4];
+    let dense32 = [1e-45f32; 4];
+    let pred64 = pred32.map(f64::from);
+    let dense64 = dense32.map(f64::from);
+    let input32 = Input::new(&pred32, shape, Target::dense(&dense32[..]))
+        .unwrap()
+        .with_layout(Layout::ChannelLast)
+        .with_activation(Activation::Softmax);
+    let input64 = Input::new(&pred64, shape, Target::dense(&dense64[..]))
+        .unwrap()
+        .with_layout(Layout::ChannelLast)
+        .with_activation(Activation::Softmax);
+    let (v32, g32) = run_any(&loss, &input32);
+    let (v64, g64) = run_any(&loss, &input64);
+    assert!((v32 - want).abs() <= 1e-9 * want, "f32 {v32} vs {want}");
+    assert!((v64 - want).abs() <= 1e-9 * want, "f64 {v64} vs {want}");
+    assert_finite("f32", (v32, g32));
+    assert_finite("f64", (v64, g64));
+}
+
+/// F15's other half: `Dice` with `log_dice` and no numerator smoothing on a present class
+/// that the prediction misses entirely (its softmax probability flushes to 0 in `f32`) gave
+/// an infinite class term that counted as a perfect one: loss 0. Now the term is about
+/// `−ln 1e-300` in `f32` (`Dice = 0`) and `−ln(2.8e-87)` in `f64` (`e^−200` survives there),
+/// both large, with a finite gradient.
+#[test]
+fn log_dice_without_smoothing_penalises_a_missed_class() {
+    use segloss::losses::Dice;
+    let shape = Shape::new(1, 2, &[2]).unwrap();
+    let loss = Dice::new()
+        .with_smooth_nr(0.0)
+        .with_smooth_dr(0.0)
+        .with_log_dice(true)
+        .with_include_background(false);
+    let labels = [1u8, 1];
+    // class 0 wins by 200 at both pixels: s1 = e^-200 (f64), 0 (f32)
+    let pred32 = [100.0f32, 100.0, -100.0, -100.0];
+    let pred64 = pred32.map(f64::from);
+    let input32 = Input::new(&pred32, shape, Target::labels(&labels)).unwrap();
+    let input64 = Input::new(&pred64, shape, Target::labels(&labels)).unwrap();
+    let (v32, g32) = run_any(&loss, &input32);
+    let (v64, g64) = run_any(&loss, &input64);
+    // f64: Dice = 2·2e^-200 / (2e^-200 + 2) ≈ 2e^-200, so −ln Dice = 200 − ln 2
+    let want64 = 200.0 - 2f64.ln();
+    assert!((v64 - want64).abs() < 1e-9, "f64 {v64} vs {want64}");
+    assert!((v32 - 300.0 * 10f64.ln()).abs() < 1e-9, "f32 {v32}");
+    assert_finite("f32", (v32, g32));
+    assert_finite("f64", (v64, g64.clone()));
+    // the gradient raises class 1's logits (where f64 still sees its probability)
+    assert!(g64[2] < 0.0 && g64[3] < 0.0, "f64 gradient {g64:?}");
+}

@@ -6,7 +6,8 @@ use crate::{Activation, Real};
 
 crate::region_loss! {
     /// The Dice part of the exponential logarithmic loss: `(−ln Dice_c)^γ` per class, then
-    /// averaged (`Dice_c = (2tp + smooth_nr)/(Σs + Σg + smooth_dr)`).
+    /// averaged (`Dice_c = (2tp + smooth_nr)/(Σs + Σg + smooth_dr)`; the logarithm takes
+    /// `Dice_c + 10⁻³⁰⁰`).
     ///
     /// ```
     /// use segloss::{engine, losses::ExpLogDice, Input, Shape, Target};
@@ -18,7 +19,9 @@ crate::region_loss! {
     pub struct ExpLogDice { gamma: 0.3, smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require gamma > 0 && smooth_nr >= 0 && smooth_dr >= 0;
     let dice = (2 * tp + smooth_nr) / (sum_s + sum_g + smooth_dr);
-    loss = pow(-ln(dice), gamma);
+    // Plus 1e-300, as Dice's `log_dice` (finding F15): no overlap without smoothing is a
+    // large finite term, not an infinite one counted as perfect.
+    loss = pow(-ln(dice + 1e-300), gamma);
 }
 
 /// The cross-entropy part of the exponential logarithmic loss:

@@ -7,7 +7,9 @@
 crate::region_loss! {
     /// Dice loss, as MONAI's `DiceLoss`: `1 − (2·tp + smooth_nr) / (den + smooth_dr)` per
     /// class, `den = Σs + Σg` (`Σs² + Σg²` with `squared_pred`, Milletari et al.),
-    /// `2(den − tp)` with `jaccard`; `log_dice` gives `−ln` of the Dice score instead.
+    /// `2(den − tp)` with `jaccard`; `log_dice` gives `−ln(Dice + 10⁻³⁰⁰)` instead (so
+    /// a present class with no overlap and no smoothing costs about 690.8, not an infinite
+    /// term).
     ///
     /// ```
     /// use segloss::{engine, losses::Dice, Input, Shape, Target};
@@ -34,7 +36,10 @@ crate::region_loss! {
     let den = if squared_pred { sum_ss + sum_gg } else { sum_s + sum_g };
     let den = if jaccard { 2 * (den - tp) } else { den };
     let dice = (2 * tp + smooth_nr) / (den + smooth_dr);
-    loss = if log_dice { -ln(dice) } else { 1 - dice };
+    // −ln takes the score plus 1e-300 (finding F15): a present class with no overlap and
+    // no numerator smoothing costs −ln 1e-300 ≈ 690.8 instead of an infinite term (which
+    // counted as a perfect one); 0/0, an empty class, stays undefined.
+    loss = if log_dice { -ln(dice + 1e-300) } else { 1 - dice };
 }
 
 crate::region_loss! {
