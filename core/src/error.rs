@@ -66,7 +66,8 @@ pub enum Error {
         /// Weights given.
         got: usize,
     },
-    /// A weight that is negative, not finite or above [`MAX_WEIGHT`](crate::MAX_WEIGHT).
+    /// A class weight that is neither 0 nor in [[`MIN_WEIGHT`](crate::MIN_WEIGHT),
+    /// [`MAX_WEIGHT`](crate::MAX_WEIGHT)] (negative, not finite, too large or too small).
     BadWeight {
         /// The class of the weight.
         class: usize,
@@ -186,7 +187,8 @@ impl fmt::Display for Error {
             Error::BadWeight { class } => {
                 write!(
                     f,
-                    "weight of class {class} is negative, not finite or above {:e}",
+                    "weight of class {class} is neither 0 nor in [{:e}, {:e}]",
+                    crate::MIN_WEIGHT,
                     crate::MAX_WEIGHT
                 )
             }

@@ -77,6 +77,11 @@ pub use real::Real;
 /// two such factors and the `1e12` floor of `1/p`, a gradient term stays below `f32`'s range
 /// (`1e8 · 1e8 · 1e12 = 1e28`), and a value below `f64`'s.
 pub const MAX_WEIGHT: f64 = 1e8;
+
+/// The smallest nonzero class weight a loss accepts, `1 / MAX_WEIGHT` (finding F16): a
+/// weighted mean divides by the weights' sum, whose reciprocal overflows for subnormal
+/// weights. A weight of exactly 0 (a class left out) is always accepted.
+pub const MIN_WEIGHT: f64 = 1.0 / MAX_WEIGHT;
 pub use shape::{Layout, Shape, MAX_CLASSES};
 pub use target::{Labels, Target};
 pub use tile::{ClassRow, Tile, SMALLEST_TARGET, TILE_ELEMENTS};

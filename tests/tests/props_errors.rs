@@ -182,6 +182,10 @@ fn table() -> Table {
         "CrossEntropy weight 1e9 (above MAX_WEIGHT)",
         run(&ce.with_weight(&[1.0, 1e9, 1.0]), &ok, 0),
     );
+    t.row(
+        "CrossEntropy weight 1e-320 (nonzero below MIN_WEIGHT)",
+        run(&ce.with_weight(&[1.0, 1e-320, 1.0]), &ok, 0),
+    );
     let dice_ce = DiceCe {
         lambda_ce: 1e9,
         ..DiceCe::new()

@@ -561,3 +561,25 @@ fn log_dice_without_smoothing_penalises_a_missed_class() {
     // the gradient raises class 1's logits (where f64 still sees its probability)
     assert!(g64[2] < 0.0 && g64[3] < 0.0, "f64 gradient {g64:?}");
 }
+
+/// F16 (fuzz `spec_losses`, `fuzz/regressions/spec_losses-F16-subnormal-class-weights`):
+/// spec `1e-320*ce(weight=[1e-320, 1e-320, .5])` with every label 0 gave `+∞` and a NaN
+/// gradient in `f32` and `f64`: PyTorch's weighted mean divides by `Σ_i w_{y_i}` = 2e-320,
+/// whose reciprocal overflows. Fixed: a nonzero class weight below `segloss::MIN_WEIGHT`
+/// (1e-8) is refused (`BadWeight`), and one at the bound gives a finite result.
+#[test]
+fn subnormal_class_weights_are_refused() {
+    use segloss::losses::CrossEntropy;
+    let shape = Shape::new(2, 3, &[1]).unwrap();
+    let pred = [0.0f32; 6];
+    let labels = [0u8, 0];
+    let input = Input::new(&pred, shape, Target::labels(&labels)).unwrap();
+    let tiny = [1e-320, 1e-320, 0.5];
+    let refused = engine::forward(&CrossEntropy::new().with_weight(&tiny), &input, &mut []);
+    assert_eq!(refused, Err(segloss::Error::BadWeight { class: 0 }));
+    let smallest = [segloss::MIN_WEIGHT, segloss::MIN_WEIGHT, 0.5];
+    let (v, g) = run_any(&CrossEntropy::new().with_weight(&smallest), &input);
+    // every pixel is class 0 at s = 1/3: the weighted mean is ln 3 whatever the weight
+    assert!((v - 3f64.ln()).abs() < 1e-6, "value {v}");
+    assert_finite("at MIN_WEIGHT", (v, g));
+}

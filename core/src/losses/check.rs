@@ -2,7 +2,8 @@
 
 use crate::Error;
 
-/// Checks a per-class weight list: one entry per class, each in `[0, MAX_WEIGHT]`.
+/// Checks a per-class weight list: one entry per class, each 0 or in
+/// `[MIN_WEIGHT, MAX_WEIGHT]`.
 pub(crate) fn class_weights(weights: &[f64], classes: usize) -> Result<(), Error> {
     if weights.len() != classes {
         return Err(Error::WeightCount {
@@ -12,7 +13,7 @@ pub(crate) fn class_weights(weights: &[f64], classes: usize) -> Result<(), Error
     }
     match weights
         .iter()
-        .position(|w| !(*w >= 0.0 && *w <= crate::MAX_WEIGHT))
+        .position(|&w| !(w == 0.0 || (crate::MIN_WEIGHT..=crate::MAX_WEIGHT).contains(&w)))
     {
         Some(class) => Err(Error::BadWeight { class }),
         None => Ok(()),

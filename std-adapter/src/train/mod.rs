@@ -146,7 +146,9 @@ impl Trainer {
     /// Panics if `train_images` is not a positive multiple of `batch`.
     pub fn new(config: Config) -> Trainer {
         assert!(
-            config.batch > 0 && config.train_images.is_multiple_of(config.batch) && config.train_images > 0,
+            config.batch > 0
+                && config.train_images.is_multiple_of(config.batch)
+                && config.train_images > 0,
             "train_images must be a positive multiple of batch"
         );
         let train = Dataset::generate(config.train_images, config.size, config.seed);
