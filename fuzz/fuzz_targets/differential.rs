@@ -10,7 +10,8 @@
 //!   input's conditioning: `K·ε₃₂·(1 + |L| + Σ_i |∂L/∂x_i|·(1 + |x_i|))`, `K = 1024`,
 //!   summed over a spec's members weighted by `|w|` (members round before they are summed);
 //! - for smooth losses under softmax or sigmoid, the `f64` gradient agrees with central
-//!   finite differences where those are themselves consistent (two step sizes agree).
+//!   finite differences where those are themselves consistent (two step sizes agree), to
+//!   `1e-4` relative with an absolute floor of `1e-6·(1 + |L|)`.
 //!
 //! (The SIMD levels are compared in `f32` only: every engine instantiation is inlined whole,
 //! and one per level, type and loss makes the build take too long; `f64` has no
@@ -242,7 +243,12 @@ fn finite_differences(which: &Which, case: &Case<f64>, grad: &[f64]) {
         };
         // rounding noise of the differences: the values' ulps over the step
         let noise = 64.0 * f64::EPSILON * (f0 + 1.0) / h;
-        let tol = 1e-4 * (fd.abs() + 1e-3 * gmax) + 1e-9 + noise;
+        // and a floor for formulas that cancel before dividing by a small smoothing term
+        // (F17: MCC's `tn = n − Σs − Σg + tp` rounds to ~1e-15 where the true `tn` is 0,
+        // and `/ sqrt(smooth_dr)` moves the value by ~1e-12 per step: slopes of ~1e-7
+        // where the true gradient is exactly 0)
+        let floor = 1e-6 * (1.0 + f0);
+        let tol = 1e-4 * (fd.abs() + 1e-3 * gmax) + 1e-9 + noise + floor;
         if (fd - fd2).abs() > 1e-2 * tol {
             continue; // the finite differences disagree with themselves: no verdict
         }
