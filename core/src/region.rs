@@ -306,7 +306,13 @@ pub fn finalize<F: RegionFormula>(f: &F, stats: &RegionStats) -> Finalized<Regio
             continue;
         };
         parts.fill([0.0; 4]);
-        let group_value = f.evaluate(included, vals, parts);
+        let group_value = saturate(f.evaluate(included, vals, parts));
+        for v in vals.iter_mut() {
+            *v = saturate(*v);
+        }
+        for x in parts.iter_mut().flatten() {
+            *x = saturate(*x);
+        }
         let seen = included.iter().any(|s| s.n > 0.0);
         if F::COUPLED {
             match usable(group_value, parts).filter(|_| seen) {
@@ -349,6 +355,20 @@ pub fn finalize<F: RegionFormula>(f: &F, stats: &RegionStats) -> Finalized<Regio
         value: total * factor,
         coef,
     }
+}
+
+/// Where a region loss's class terms and their partial derivatives saturate (finding F18:
+/// `ExpLogDice` with `γ = 3` and no smoothing at a missed class has `∂L/∂tp ≈ −10³⁰⁶ / den`,
+/// which overflowed once scaled by the compound's weights and met a zero). Two factors of
+/// [`MAX_WEIGHT`](crate::MAX_WEIGHT) and a sum over classes stay finite in `f64`; pass 2
+/// saturates at [`Real::GRAD_LIMIT`] when it maps to `T`.
+const TERM_LIMIT: f64 = 1e250;
+
+/// `x` clamped to `±TERM_LIMIT` (an infinite term is the limit's; NaN, an undefined term,
+/// stays NaN).
+#[inline]
+fn saturate(x: f64) -> f64 {
+    x.clamp(-TERM_LIMIT, TERM_LIMIT)
 }
 
 /// The value if it and its partials are finite.

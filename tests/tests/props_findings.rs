@@ -583,3 +583,41 @@ fn subnormal_class_weights_are_refused() {
     assert!((v - 3f64.ln()).abs() < 1e-6, "value {v}");
     assert_finite("at MIN_WEIGHT", (v, g));
 }
+
+/// F18 (fuzz `spec_losses`, `fuzz/regressions/spec_losses-F18-exp-log-dice-missed-class-gradient`):
+/// spec `7*ell(gamma_ce=100, dice=exp_log_dice(smooth_nr=0, gamma=3., include_background=false), batch=true)`
+/// under `Identity`, with class 1 absent from the labels but predicted at one pixel
+/// (probability 0.0625), gave a NaN gradient in `f32` and `f64`. Since F15 the class's term
+/// is finite, `(−ln 1e-300)³`, but its partial `∂L/∂tp ≈ −3·690²·10³⁰⁰ · 2/den` overflowed
+/// once the compound scaled it, and met the class's zero target (`∞ · 0`). Fixed: region terms and their
+/// partials saturate at 1e250, and pass 2 saturates what it maps to `T`.
+#[test]
+fn exp_log_dice_missed_class_gradient_is_finite() {
+    use segloss::Activation;
+    use segloss_std::spec::{BuildContext, Spec};
+    let spec = Spec::parse(
+        "7*ell(gamma_ce=100, dice=exp_log_dice(smooth_nr=0, gamma=3., include_background=false), batch=true)",
+    )
+    .unwrap();
+    let shape = Shape::new(2, 2, &[3]).unwrap();
+    // channel-first probabilities; class 1 is absent but predicted at one pixel, so with
+    // no smoothing its Dice is 0 and `∂L/∂tp = −3·690²·10³⁰⁰ · 2/0.0625`
+    let pred32 = [
+        1.0f32, 1.0, 1.0, 0.0625, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0,
+    ];
+    let pred64 = pred32.map(f64::from);
+    let labels = [0u8; 6];
+    let loss32 = spec.build::<f32>(&BuildContext::default()).unwrap();
+    let loss64 = spec.build::<f64>(&BuildContext::default()).unwrap();
+    let input32 = Input::new(&pred32, shape, Target::labels(&labels))
+        .unwrap()
+        .with_activation(Activation::Identity);
+    let input64 = Input::new(&pred64, shape, Target::labels(&labels))
+        .unwrap()
+        .with_activation(Activation::Identity);
+    let r32 = run_any(&loss32, &input32);
+    let r64 = run_any(&loss64, &input64);
+    assert!(r32.0 > 1e8 && r64.0 > 1e8, "{} {}", r32.0, r64.0);
+    assert_finite("f32", r32);
+    assert_finite("f64", r64);
+}
