@@ -93,28 +93,35 @@ pub(crate) fn top<T: Real>(values: &mut [T], k: usize) -> Option<Top<T>> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
-    extern crate std;
     use super::*;
-    use std::vec::Vec;
 
-    /// The k-th largest, count above and ties by sorting a copy (brute force).
+    /// The longest input the tests draw (fixed buffers: the core has no heap, even here).
+    const MAX: usize = 3000;
+
+    /// The k-th largest, count above, their sum and ties, by sorting a copy (brute force).
     fn sorted(values: &[f64], k: usize) -> (f64, usize, f64, usize) {
-        let mut v = values.to_vec();
-        v.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let mut buf = [0.0f64; MAX];
+        let v = &mut buf[..values.len()];
+        v.copy_from_slice(values);
+        v.sort_unstable_by(|a, b| b.partial_cmp(a).unwrap());
         let t = v[k - 1];
-        let above: Vec<f64> = v.iter().copied().filter(|&x| x > t).collect();
+        let above = v.iter().filter(|&&x| x > t);
         let ties = v.iter().filter(|&&x| x == t).count();
-        (t, above.len(), above.iter().sum(), ties)
+        (t, above.clone().count(), above.sum(), ties)
     }
 
     fn check<T: Real>(values: &[f64]) {
         let n = values.len();
-        let typed: Vec<T> = values.iter().map(|&x| T::of(x)).collect();
-        let wide: Vec<f64> = typed.iter().map(|x| x.wide()).collect();
+        let mut typed = [T::zero(); MAX];
+        let mut wide = [0.0f64; MAX];
+        for ((t, w), &x) in typed.iter_mut().zip(wide.iter_mut()).zip(values) {
+            *t = T::of(x);
+            *w = t.wide();
+        }
         for k in [1, n.div_ceil(2), n] {
-            let mut scratch = typed.clone();
-            let got = top(&mut scratch, k).unwrap();
-            let (t, above, sum, ties) = sorted(&wide, k);
+            let mut scratch = typed;
+            let got = top(&mut scratch[..n], k).unwrap();
+            let (t, above, sum, ties) = sorted(&wide[..n], k);
             assert_eq!(got.threshold.wide(), t, "n {n} k {k}");
             assert_eq!((got.above, got.ties), (above, ties), "n {n} k {k}");
             assert!(
@@ -146,15 +153,16 @@ mod tests {
         ];
         for n in [1usize, 2, 3, 17, 256, 3000] {
             for _ in 0..20 {
-                let values: Vec<f64> = (0..n)
-                    .map(|_| match next() % 4 {
+                let mut values = [0.0f64; MAX];
+                for v in values.iter_mut().take(n) {
+                    *v = match next() % 4 {
                         0 => specials[(next() % 8) as usize],
                         1 => (next() % 5) as f64, // many ties
                         _ => (next() >> 11) as f64 / (1u64 << 53) as f64 * 20.0 - 10.0,
-                    })
-                    .collect();
-                check::<f32>(&values);
-                check::<f64>(&values);
+                    };
+                }
+                check::<f32>(&values[..n]);
+                check::<f64>(&values[..n]);
             }
         }
     }
