@@ -9,6 +9,7 @@
 //! writes `∂L/∂prediction` once per element.
 
 use crate::error::Buffer;
+use crate::kernel::{self, Baseline, Kernel, LabelBlock, LabelGradient, LabelSums};
 use crate::tile::{tile_pixels, Load, TileBuf, TILE_ELEMENTS};
 use crate::{Error, Input, Real, Shape, Tile};
 
@@ -73,6 +74,27 @@ pub trait Loss<T: Real> {
     /// The quantity depends on the activation: `s · ∂L/∂s` under softmax, `∂L/∂z` under a
     /// sigmoid, `∂L/∂p` without activation.
     fn backward(&self, coef: &Self::Coef, tile: &Tile<'_, T>, grad: &mut [T]);
+
+    /// True when the loss, as configured, is a function of the fused kernel's per-class
+    /// sums and its gradient has the kernel's affine form ([`crate::kernel`]); the engine
+    /// then runs inputs the kernel [`fits`](kernel::fits) through it. The default is false.
+    /// A loss that answers true implements [`Loss::add_label_sums`] and
+    /// [`Loss::label_gradient`].
+    fn fused_labels(&self) -> bool {
+        false
+    }
+
+    /// Kernel pass 1: adds one reduction block's sums to `stats`, as
+    /// [`Loss::accumulate`] would add the block's tiles.
+    fn add_label_sums(&self, block: &LabelBlock, stats: &mut Self::Stats) {
+        let _ = (block, stats);
+    }
+
+    /// Kernel pass 2: adds the gradient that `coef` describes for sample `sample` (its index
+    /// in the whole batch) into `out`.
+    fn label_gradient(&self, coef: &Self::Coef, sample: usize, out: &mut LabelGradient) {
+        let _ = (coef, sample, out);
+    }
 
     /// Elements at the start of the workspace that pass 2 reads (maps that
     /// [`Loss::prepare`] wrote there); most losses read none.
@@ -224,8 +246,33 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     stats: &mut L::Stats,
     workspace: &mut [T],
 ) -> Result<(), Error> {
+    accumulate_on(&Baseline, loss, input, stats, workspace)
+}
+
+/// True when `loss` on `input` runs through the fused kernel.
+#[inline(always)]
+fn fused<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
+    kernel::fits(input) && loss.fused_labels()
+}
+
+/// [`accumulate`] with the fused kernel run by `kernel` (the std adapter's at the
+/// processor's instruction set).
+#[inline(always)]
+pub fn accumulate_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    stats: &mut L::Stats,
+    workspace: &mut [T],
+) -> Result<(), Error> {
     prepare(loss, input, workspace)?;
     loss.prepare(input, workspace)?;
+    if fused(loss, input) {
+        if let Some(total) = kernel_accumulate(kernel, loss, input, *stats) {
+            *stats = total;
+            return Ok(());
+        }
+    }
     let mut total = *stats;
     let mut sample = L::Stats::default();
     let mut part = L::Stats::default();
@@ -260,6 +307,63 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     Ok(())
 }
 
+/// Pass 1 through the fused kernel, block by block as the tile walk goes (block partials
+/// merged in order into the sample's, samples in order into `total`). `None` when the
+/// kernel refuses a block: a value failed a check, and the tile path will report it.
+#[inline(always)]
+fn kernel_accumulate<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    mut total: L::Stats,
+) -> Option<L::Stats> {
+    let per_sample = input.shape.pixels_per_sample();
+    for sample in 0..input.shape.batch() {
+        let mut merged = L::Stats::default();
+        let mut start = 0;
+        while start < per_sample {
+            let len = BLOCK_PIXELS.min(per_sample - start);
+            let mut sums = LabelSums::default();
+            if !kernel.sums(input, (sample, start, len), &mut sums) {
+                return None;
+            }
+            let block = LabelBlock {
+                sums,
+                sample: input.first_sample + sample,
+                shape: input.shape,
+            };
+            let mut part = L::Stats::default();
+            loss.add_label_sums(&block, &mut part);
+            merged.merge(&part);
+            start += len;
+        }
+        total.merge(&merged);
+    }
+    Some(total)
+}
+
+/// Pass 2 through the fused kernel, sample by sample. False (before writing anything of a
+/// sample) when a sample's coefficients do not fit the kernel's `T` arithmetic; the caller
+/// then runs the tile path, which rewrites every element.
+#[inline(always)]
+fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    grad: &mut [T],
+) -> bool {
+    let per_sample = input.shape.pixels_per_sample();
+    for sample in 0..input.shape.batch() {
+        let mut affine = LabelGradient::default();
+        loss.label_gradient(coef, input.first_sample + sample, &mut affine);
+        if !affine.fits::<T>() || !kernel.write(input, (sample, 0, per_sample), &affine, grad) {
+            return false;
+        }
+    }
+    true
+}
+
 /// Pass 2 over `input`: writes `∂L/∂prediction` for `coef` into `grad`.
 ///
 /// Validates the whole batch before the first write, so an error leaves `grad` untouched.
@@ -287,6 +391,19 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
     workspace: &[T],
     grad: &mut [T],
 ) -> Result<(), Error> {
+    backward_with_on(&Baseline, loss, input, coef, workspace, grad)
+}
+
+/// [`backward_with`] with the fused kernel run by `kernel`.
+#[inline(always)]
+pub fn backward_with_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    workspace: &[T],
+    grad: &mut [T],
+) -> Result<(), Error> {
     check_grad(input, grad)?;
     loss.check(input)?;
     let needed = loss.gradient_workspace_len(&input.shape);
@@ -297,8 +414,7 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
         });
     }
     scan(input, |_| {})?;
-    let mut buf = TileBuf::new();
-    write_pass(loss, input, coef, grad, workspace, &mut buf)
+    write_pass(kernel, loss, input, coef, grad, workspace)
 }
 
 /// Pass 2 over an input that [`accumulate`] has already accepted (the same data, or a
@@ -315,9 +431,21 @@ pub fn backward_accepted<T: Real, L: Loss<T> + ?Sized>(
     workspace: &[T],
     grad: &mut [T],
 ) -> Result<(), Error> {
+    backward_accepted_on(&Baseline, loss, input, coef, workspace, grad)
+}
+
+/// [`backward_accepted`] with the fused kernel run by `kernel`.
+#[inline(always)]
+pub fn backward_accepted_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    workspace: &[T],
+    grad: &mut [T],
+) -> Result<(), Error> {
     check_grad(input, grad)?;
-    let mut buf = TileBuf::new();
-    write_pass(loss, input, coef, grad, workspace, &mut buf)
+    write_pass(kernel, loss, input, coef, grad, workspace)
 }
 
 #[inline(always)]
@@ -334,14 +462,18 @@ fn check_grad<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
 }
 
 #[inline(always)]
-fn write_pass<T: Real, L: Loss<T> + ?Sized>(
+fn write_pass<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
     loss: &L,
     input: &Input<'_, T>,
     coef: &L::Coef,
     grad: &mut [T],
     workspace: &[T],
-    buf: &mut TileBuf<T>,
 ) -> Result<(), Error> {
+    if fused(loss, input) && kernel_write(kernel, loss, input, coef, grad) {
+        return Ok(());
+    }
+    let mut buf = TileBuf::new();
     let mut u = [T::zero(); TILE_ELEMENTS];
     let mut walk = Walk::new(input);
     // Every caller has validated the batch (pass 1 or a scan), so values are not re-checked.
@@ -383,8 +515,19 @@ pub fn forward<T: Real, L: Loss<T> + ?Sized>(
     input: &Input<'_, T>,
     workspace: &mut [T],
 ) -> Result<f64, Error> {
+    forward_on(&Baseline, loss, input, workspace)
+}
+
+/// [`forward`] with the fused kernel run by `kernel`.
+#[inline(always)]
+pub fn forward_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+) -> Result<f64, Error> {
     let mut stats = L::Stats::default();
-    accumulate(loss, input, &mut stats, workspace)?;
+    accumulate_on(kernel, loss, input, &mut stats, workspace)?;
     Ok(loss.finalize(&stats, workspace).value)
 }
 
@@ -398,11 +541,85 @@ pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
     grad: &mut [T],
 ) -> Result<f64, Error> {
+    forward_backward_on(&Baseline, loss, input, workspace, grad)
+}
+
+/// [`forward_backward`] with the fused kernel run by `kernel`.
+#[inline(always)]
+pub fn forward_backward_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+    grad: &mut [T],
+) -> Result<f64, Error> {
     check_grad(input, grad)?;
     let mut stats = L::Stats::default();
-    accumulate(loss, input, &mut stats, workspace)?;
+    accumulate_on(kernel, loss, input, &mut stats, workspace)?;
     let done = loss.finalize(&stats, workspace);
-    let mut buf = TileBuf::new();
-    write_pass(loss, input, &done.coef, grad, workspace, &mut buf)?;
+    write_pass(kernel, loss, input, &done.coef, grad, workspace)?;
     Ok(done.value)
+}
+
+/// `L` through the tile pipeline only: every call the loss answers, except that it never
+/// takes the fused kernel. The kernel's oracle in tests, and a way to compare the two.
+///
+/// ```
+/// use segloss::{engine::{self, Tiled}, losses::Dice, Input, Shape, Target};
+/// let logits = [1.0f64, -1.0, 0.0, 2.0, -2.0, 1.0];
+/// let input = Input::new(&logits, Shape::new(1, 2, &[3])?, Target::labels(&[0u8, 1, 1]))?;
+/// let fused = engine::forward(&Dice::new(), &input, &mut [])?;
+/// let tiled = engine::forward(&Tiled(Dice::new()), &input, &mut [])?;
+/// assert!((fused - tiled).abs() < 1e-12);
+/// # Ok::<(), segloss::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tiled<L>(pub L);
+
+impl<T: Real, L: Loss<T>> Loss<T> for Tiled<L> {
+    type Stats = L::Stats;
+    type Coef = L::Coef;
+
+    fn check(&self, input: &Input<'_, T>) -> Result<(), Error> {
+        self.0.check(input)
+    }
+
+    fn workspace_len(&self, shape: &Shape) -> usize {
+        self.0.workspace_len(shape)
+    }
+
+    fn prepare(&self, input: &Input<'_, T>, workspace: &mut [T]) -> Result<(), Error> {
+        self.0.prepare(input, workspace)
+    }
+
+    fn reads_complement(&self) -> bool {
+        self.0.reads_complement()
+    }
+
+    #[inline(always)]
+    fn accumulate(&self, tile: &Tile<'_, T>, stats: &mut Self::Stats, workspace: &mut [T]) {
+        self.0.accumulate(tile, stats, workspace)
+    }
+
+    fn finalize(&self, stats: &Self::Stats, workspace: &mut [T]) -> Finalized<Self::Coef> {
+        self.0.finalize(stats, workspace)
+    }
+
+    fn scale(&self, coef: &mut Self::Coef, factor: f64) {
+        self.0.scale(coef, factor)
+    }
+
+    #[inline(always)]
+    fn backward(&self, coef: &Self::Coef, tile: &Tile<'_, T>, grad: &mut [T]) {
+        self.0.backward(coef, tile, grad)
+    }
+
+    fn gradient_workspace_len(&self, shape: &Shape) -> usize {
+        self.0.gradient_workspace_len(shape)
+    }
+
+    #[inline(always)]
+    fn backward_with(&self, coef: &Self::Coef, tile: &Tile<'_, T>, grad: &mut [T], workspace: &[T]) {
+        self.0.backward_with(coef, tile, grad, workspace)
+    }
 }

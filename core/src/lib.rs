@@ -58,6 +58,7 @@ pub mod engine;
 mod error;
 pub mod fastmath;
 mod input;
+pub mod kernel;
 mod lanes;
 pub mod losses;
 pub mod metrics;

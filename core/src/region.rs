@@ -67,6 +67,7 @@
 //! # Ok::<(), segloss::Error>(())
 //! ```
 
+use crate::kernel::{LabelBlock, LabelGradient};
 use crate::losses::Reduction;
 use crate::{Activation, Error, Finalized, Input, Real, Stats, Tile, MAX_CLASSES};
 
@@ -275,6 +276,41 @@ pub fn accumulate_statistics<T: Real>(
             sum_gss,
             n,
         });
+    }
+}
+
+/// Kernel pass 1 of a region loss: adds a block's sums ([`crate::kernel`]) as
+/// [`accumulate_statistics`] adds tiles (the quadratic statistics stay 0: a loss that reads
+/// them does not take the kernel).
+pub fn add_label_sums(block: &LabelBlock, stats: &mut RegionStats, batch: bool) {
+    let group = if batch { 0 } else { block.sample };
+    let classes = block.shape.classes();
+    stats.classes = classes;
+    stats.groups = stats.groups.max(group + 1);
+    let sums = &block.sums;
+    let n = sums.pixels();
+    let entries = stats.entries.iter_mut().skip(group * classes).take(classes);
+    let per_class = sums.tp.iter().zip(&sums.sum_s).zip(&sums.count);
+    for (e, ((&tp, &sum_s), &sum_g)) in entries.zip(per_class) {
+        e.add(&ClassStats {
+            tp,
+            sum_s,
+            sum_g,
+            n,
+            ..ClassStats::default()
+        });
+    }
+}
+
+/// Kernel pass 2 of a region loss: adds sample `sample`'s `(A, B)` into `out`'s `(a, b)`
+/// (a loss that takes the kernel has `D = E = 0`).
+pub fn label_gradient(coef: &RegionCoef, sample: usize, out: &mut LabelGradient) {
+    let group = if coef.batch { 0 } else { sample };
+    let classes = coef.classes;
+    let entries = coef.entries.iter().skip(group * classes).take(classes);
+    for ((&[a, b, _, _], oa), ob) in entries.zip(&mut out.a).zip(&mut out.b) {
+        *oa += a;
+        *ob += b;
     }
 }
 

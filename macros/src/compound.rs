@@ -159,6 +159,19 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 [#(::segloss::Loss::<#real>::reads_complement(&self.#access)),*].contains(&true)
             }
 
+            fn fused_labels(&self) -> bool {
+                true #( && ::segloss::Loss::<#real>::fused_labels(&self.#access) )*
+            }
+
+            fn add_label_sums(&self, block: &::segloss::kernel::LabelBlock, stats: &mut Self::Stats) {
+                stats.shape = Some(block.shape);
+                #( ::segloss::Loss::<#real>::add_label_sums(&self.#access, block, &mut stats.members.#idx); )*
+            }
+
+            fn label_gradient(&self, coef: &Self::Coef, sample: usize, out: &mut ::segloss::kernel::LabelGradient) {
+                #( ::segloss::Loss::<#real>::label_gradient(&self.#access, &coef.#idx, sample, out); )*
+            }
+
             #[inline(always)]
             fn accumulate(&self, tile: &::segloss::Tile<'_, #real>, stats: &mut Self::Stats, workspace: &mut [#real]) {
                 stats.shape = Some(tile.shape());

@@ -40,6 +40,7 @@ use segloss::losses::{
     TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
 };
 use segloss::presets::{SmpDice, SoftDice};
+use segloss::kernel::{LabelBlock, LabelGradient};
 use segloss::region::{self, RegionCoef, RegionFormula, RegionStats, MAX_REGION_ENTRIES};
 use segloss::{Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
 
@@ -169,6 +170,38 @@ macro_rules! any_loss {
                             }
                         }
                     )*
+                    _ => {}
+                }
+            }
+
+            /// True for a non-region member that takes the fused kernel (region members are
+            /// decided for the shared statistics, by [`Compound::region_quadratic`]).
+            fn pixel_fused_labels(&self) -> bool {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::fused_labels(l), )*
+                    _ => true,
+                }
+            }
+
+            fn pixel_add_label_sums(&self, block: &LabelBlock, slot: &mut MemberStats) {
+                match self {
+                    $(
+                        AnyLoss::$pv(l) => {
+                            if !matches!(slot, MemberStats::$pv(_)) {
+                                *slot = MemberStats::$pv(Default::default());
+                            }
+                            if let MemberStats::$pv(s) = slot {
+                                Loss::<T>::add_label_sums(l, block, s);
+                            }
+                        }
+                    )*
+                    _ => {}
+                }
+            }
+
+            fn pixel_label_gradient(&self, coef: &MemberCoef, sample: usize, out: &mut LabelGradient) {
+                match (self, coef) {
+                    $( (AnyLoss::$pv(l), MemberCoef::$pv(c)) => Loss::<T>::label_gradient(l, c, sample, out), )*
                     _ => {}
                 }
             }
@@ -465,6 +498,29 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
             }
         });
         result
+    }
+
+    fn fused_labels(&self) -> bool {
+        !self.region_quadratic() && self.members.iter().all(|m| m.loss.pixel_fused_labels())
+    }
+
+    fn add_label_sums(&self, block: &LabelBlock, stats: &mut CompoundStats) {
+        stats.shape = Some(block.shape);
+        if let Some(pooled) = self.region_pooled() {
+            region::add_label_sums(block, &mut stats.region, pooled);
+        }
+        for (m, slot) in self.members.iter().zip(stats.members.iter_mut()) {
+            m.loss.pixel_add_label_sums(block, slot);
+        }
+    }
+
+    fn label_gradient(&self, coef: &CompoundCoef, sample: usize, out: &mut LabelGradient) {
+        if coef.has_region {
+            region::label_gradient(&coef.region, sample, out);
+        }
+        for (m, c) in self.members.iter().zip(coef.members.iter()) {
+            m.loss.pixel_label_gradient(c, sample, out);
+        }
     }
 
     #[inline(always)]

@@ -7,6 +7,7 @@
 //! FMA and LLVM does not reassociate floating-point sums, so every level computes the same
 //! bits as the portable build.
 
+use segloss::kernel::{self, Kernel, LabelGradient, LabelSums};
 use segloss::{engine, Error, Input, Loss, Real};
 
 /// An instruction-set level the engine can run at.
@@ -47,33 +48,74 @@ impl Isa {
     }
 }
 
+/// The fused kernel ([`segloss::kernel`]) compiled for each level and run at `self.0` (or
+/// the best supported below): one instantiation per element type and level, shared by
+/// every loss.
+#[derive(Clone, Copy, Debug)]
+pub struct IsaKernel(pub Isa);
+
+/// Defines a [`Kernel`] method of [`IsaKernel`] that dispatches one kernel call by level.
+macro_rules! kernel_method {
+    ($name:ident($($arg:ident: $ty:ty),*) => $call:path) => {
+        fn $name<T: Real>(&self, $($arg: $ty),*) -> bool {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                fn avx512<T: Real>($($arg: $ty),*) -> bool {
+                    $call($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                fn avx2<T: Real>($($arg: $ty),*) -> bool {
+                    $call($($arg),*)
+                }
+                match self.0.or_supported() {
+                    // SAFETY: `or_supported` confirmed the features at run time.
+                    Isa::Avx512 => return unsafe { avx512::<T>($($arg),*) },
+                    // SAFETY: as above.
+                    Isa::Avx2 => return unsafe { avx2::<T>($($arg),*) },
+                    Isa::Portable => {}
+                }
+            }
+            $call($($arg),*)
+        }
+    };
+}
+
+impl Kernel for IsaKernel {
+    kernel_method!(sums(input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
+        => kernel::accumulate);
+    kernel_method!(write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, grad: &mut [T])
+        => kernel::write);
+}
+
 /// Defines a dispatching function and its per-level instantiations of one engine call.
 macro_rules! dispatched {
     (
         $(#[$doc:meta])*
-        pub fn $name:ident<$t:ident, $l:ident>($($arg:ident: $ty:ty),*) -> $ret:ty => $call:expr;
+        pub fn $name:ident<$t:ident, $l:ident>($($arg:ident: $ty:ty),*) -> $ret:ty,
+            with $k:ident => $call:expr;
     ) => {
         $(#[$doc])*
         pub fn $name<$t: Real, $l: Loss<$t> + ?Sized>(isa: Isa, $($arg: $ty),*) -> $ret {
+            let $k = IsaKernel(isa);
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                fn avx512<$t: Real, $l: Loss<$t> + ?Sized>($($arg: $ty),*) -> $ret {
+                fn avx512<$t: Real, $l: Loss<$t> + ?Sized>($k: IsaKernel, $($arg: $ty),*) -> $ret {
                     $call
                 }
                 #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                fn avx2<$t: Real, $l: Loss<$t> + ?Sized>($($arg: $ty),*) -> $ret {
+                fn avx2<$t: Real, $l: Loss<$t> + ?Sized>($k: IsaKernel, $($arg: $ty),*) -> $ret {
                     $call
                 }
                 match isa.or_supported() {
                     // SAFETY: `or_supported` confirmed the features at run time.
-                    Isa::Avx512 => return unsafe { avx512::<$t, $l>($($arg),*) },
+                    Isa::Avx512 => return unsafe { avx512::<$t, $l>($k, $($arg),*) },
                     // SAFETY: as above.
-                    Isa::Avx2 => return unsafe { avx2::<$t, $l>($($arg),*) },
+                    Isa::Avx2 => return unsafe { avx2::<$t, $l>($k, $($arg),*) },
                     Isa::Portable => {}
                 }
             }
-            let _ = isa;
             $call
         }
     };
@@ -81,30 +123,30 @@ macro_rules! dispatched {
 
 dispatched! {
     /// [`engine::accumulate`] at instruction-set level `isa` (or the best supported below).
-    pub fn accumulate<T, L>(loss: &L, input: &Input<'_, T>, stats: &mut L::Stats, workspace: &mut [T]) -> Result<(), Error>
-        => engine::accumulate(loss, input, stats, workspace);
+    pub fn accumulate<T, L>(loss: &L, input: &Input<'_, T>, stats: &mut L::Stats, workspace: &mut [T]) -> Result<(), Error>,
+        with kernel => engine::accumulate_on(&kernel, loss, input, stats, workspace);
 }
 
 dispatched! {
     /// [`engine::backward_with`] at instruction-set level `isa`.
-    pub fn backward_with<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>
-        => engine::backward_with(loss, input, coef, workspace, grad);
+    pub fn backward_with<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>,
+        with kernel => engine::backward_with_on(&kernel, loss, input, coef, workspace, grad);
 }
 
 dispatched! {
     /// [`engine::forward_backward`] at instruction-set level `isa`.
-    pub fn forward_backward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T], grad: &mut [T]) -> Result<f64, Error>
-        => engine::forward_backward(loss, input, workspace, grad);
+    pub fn forward_backward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T], grad: &mut [T]) -> Result<f64, Error>,
+        with kernel => engine::forward_backward_on(&kernel, loss, input, workspace, grad);
 }
 
 dispatched! {
     /// [`engine::forward`] at instruction-set level `isa`.
-    pub fn forward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T]) -> Result<f64, Error>
-        => engine::forward(loss, input, workspace);
+    pub fn forward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T]) -> Result<f64, Error>,
+        with kernel => engine::forward_on(&kernel, loss, input, workspace);
 }
 
 dispatched! {
     /// [`engine::backward_accepted`] at instruction-set level `isa`.
-    pub fn backward_accepted<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>
-        => engine::backward_accepted(loss, input, coef, workspace, grad);
+    pub fn backward_accepted<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>,
+        with kernel => engine::backward_accepted_on(&kernel, loss, input, coef, workspace, grad);
 }

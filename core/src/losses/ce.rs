@@ -1,6 +1,7 @@
 //! Cross entropy (softmax or probabilities) and binary cross entropy (sigmoid).
 
 use super::{check, xent, Reduction};
+use crate::kernel::{LabelBlock, LabelGradient};
 use crate::{Activation, Error, Finalized, Input, Loss, Real, Stats, Tile};
 
 /// Cross entropy with PyTorch's conventions: `weight`, `label_smoothing`, and the ignore
@@ -126,6 +127,28 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
         stats.pixels += crate::lanes::sum(valid);
         stats.by_label_weight |= !tile.dense_target() && act != Activation::Sigmoid;
         stats.classes = tile.classes();
+    }
+
+    fn fused_labels(&self) -> bool {
+        self.label_smoothing == 0.0
+    }
+
+    fn add_label_sums(&self, block: &LabelBlock, stats: &mut CeStats) {
+        let sums = &block.sums;
+        for (c, (&nll, &count)) in sums.nll.iter().zip(&sums.count).enumerate() {
+            let w = self.class_weight(c);
+            stats.loss += w * nll;
+            stats.label_weight += w * count;
+        }
+        stats.pixels += sums.pixels();
+        stats.by_label_weight = true;
+        stats.classes = block.shape.classes();
+    }
+
+    fn label_gradient(&self, scale: &f64, _: usize, out: &mut LabelGradient) {
+        for (c, k) in out.k.iter_mut().enumerate() {
+            *k -= self.class_weight(c) * scale;
+        }
     }
 
     fn finalize(&self, s: &CeStats, _: &mut [T]) -> Finalized<f64> {

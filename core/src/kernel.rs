@@ -1,0 +1,542 @@
+//! The fused softmax-over-labels kernel: both passes of a loss that is a function of
+//! per-class sums, computed sixteen pixels at a time in registers instead of through tiles.
+//!
+//! Most training runs feed channel-first logits, a softmax and integer labels to Dice + CE,
+//! Dice, CE, IoU, Tversky or generalised Dice (without squared predictions). All of them
+//! read, per class `c` of a reduction block, only
+//!
+//! - `tp_c = Σ s_c·[y = c]`, `sum_s_c = Σ s_c`, `count_c = Σ [y = c]` over valid pixels
+//!   ([`LabelSums`]), and
+//! - `nll_c = Σ −ln s_c·[y = c]` (the cross entropy of the pixels labelled `c`),
+//!
+//! and write a gradient that is, in the softmax's input space,
+//! `u_c = s_c·(a_c·[y = c] + b_c)·valid + k_c·[y = c]`, `∂L/∂z_c = u_c − s_c·Σ_j u_j`
+//! ([`LabelGradient`]). A loss that has this form says so ([`Loss::fused_labels`]) and
+//! converts: [`Loss::add_label_sums`] turns a block's sums into its statistics and
+//! [`Loss::label_gradient`] its finalized coefficients into `(a, b, k)`. The engine then
+//! runs such inputs here whenever [`fits`] holds, and through the tile pipeline otherwise;
+//! the tile pipeline stays the general path and this kernel's oracle
+//! ([`Tiled`](crate::engine::Tiled) forces it).
+//!
+//! Per group of [`WIDTH`] pixels, pass 1 loads the `C` logit vectors, takes the stable
+//! softmax (with `ln Σe` from the sum of the other classes, as the tile path does for
+//! finding F13), and adds into per-lane accumulators: `T` for the bounded sums, flushed into
+//! `f64` every [`SEGMENT`] pixels, and `f64` for the cross entropy. Pass 2 recomputes the
+//! softmax and writes the gradient. Nothing else touches memory, which is what makes it
+//! several times faster than the tile pipeline (`docs/design.md`).
+//!
+//! The kernel checks what pass 1 of the tile path checks (finite logits, labels in range);
+//! when a check fails it reports failure and the engine reruns the tile path, which finds
+//! and reports the error as before.
+//!
+//! ```
+//! use segloss::{engine, losses::DiceCe, Input, Shape, Target};
+//! let logits = [0.3f32, -1.0, 2.0, 0.5, 1.5, 0.0, -0.5, 0.2, -2.0, 1.0, 0.0, 0.7];
+//! let input = Input::new(&logits, Shape::new(1, 3, &[4])?, Target::labels(&[0u8, 1, 2, 1]))?;
+//! assert!(segloss::kernel::fits(&input));
+//! let (mut fused, mut tiled) = ([0.0f32; 12], [0.0f32; 12]);
+//! let a = engine::forward_backward(&DiceCe::new(), &input, &mut [], &mut fused)?;
+//! let b = engine::forward_backward(&engine::Tiled(DiceCe::new()), &input, &mut [], &mut tiled)?;
+//! assert!((a - b).abs() < 1e-6);
+//! assert!(fused.iter().zip(&tiled).all(|(x, y)| (x - y).abs() < 1e-6));
+//! # Ok::<(), segloss::Error>(())
+//! ```
+
+use crate::target::IGNORED;
+use crate::{Activation, Input, Layout, Real, Shape, Target};
+
+/// The most classes the kernel takes (it is compiled for each count from 2 to this).
+pub const MAX_KERNEL_CLASSES: usize = 8;
+
+/// Pixels the kernel handles at once: one AVX-512 register of `f32` per class.
+pub const WIDTH: usize = 16;
+
+/// Pixels whose labels are decoded at once and whose `T` sums are flushed into `f64`: 16
+/// terms per lane, so a sum of values in `[0, 1]` loses no more than a few ulp.
+pub const SEGMENT: usize = 256;
+
+/// The power of two the per-pixel cross entropies are scaled by in the `T` lanes: a term is
+/// at most `T::MAX` (logits that far apart), so `SEGMENT / WIDTH` scaled terms cannot
+/// overflow a lane; the scale is exact and undone in `f64`.
+const NLL_SCALE: f64 = 1.0 / 32.0;
+
+/// One reduction block's sums, per class (entries past `classes` stay 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LabelSums {
+    /// `Σ s_c·[y = c]` over valid pixels.
+    pub tp: [f64; MAX_KERNEL_CLASSES],
+    /// `Σ s_c` over valid pixels.
+    pub sum_s: [f64; MAX_KERNEL_CLASSES],
+    /// Valid pixels labelled `c` (`Σ g_c`).
+    pub count: [f64; MAX_KERNEL_CLASSES],
+    /// `Σ −ln s_c·[y = c]`: the cross entropy of the pixels labelled `c`.
+    pub nll: [f64; MAX_KERNEL_CLASSES],
+}
+
+impl LabelSums {
+    /// Valid pixels (every valid pixel carries exactly one label).
+    pub fn pixels(&self) -> f64 {
+        self.count.iter().sum()
+    }
+}
+
+/// One reduction block as a loss receives it in [`Loss::add_label_sums`].
+#[derive(Clone, Copy, Debug)]
+pub struct LabelBlock {
+    /// The block's sums.
+    pub sums: LabelSums,
+    /// The index in the whole batch of the block's sample (as [`Tile::sample`]).
+    ///
+    /// [`Tile::sample`]: crate::Tile::sample
+    pub sample: usize,
+    /// The shape of the input being walked.
+    pub shape: Shape,
+}
+
+/// The gradient of a sample as `(a, b, k)` per class: `u_c = s_c·(a_c·[y = c] + b_c)` on
+/// valid pixels `+ k_c·[y = c]`. Losses add into it, so a compound's is the sum of its
+/// members'.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LabelGradient {
+    /// `∂L/∂s_c` per labelled pixel of class `c` (besides `b_c`).
+    pub a: [f64; MAX_KERNEL_CLASSES],
+    /// `∂L/∂s_c` per valid pixel.
+    pub b: [f64; MAX_KERNEL_CLASSES],
+    /// `s_c·∂L/∂s_c` per pixel labelled `c` that does not scale with `s_c` (the cross
+    /// entropy's `−w_c / D`).
+    pub k: [f64; MAX_KERNEL_CLASSES],
+}
+
+impl LabelGradient {
+    /// True when every coefficient is finite and small enough that no gradient term can
+    /// pass [`Real::GRAD_LIMIT`] in `T` (otherwise the tile path maps it in `f64`).
+    pub fn fits<T: Real>(&self) -> bool {
+        let limit = T::GRAD_LIMIT / 8.0;
+        let all = self.a.iter().chain(&self.b).chain(&self.k);
+        all.fold(true, |ok, x| ok & (x.abs() <= limit))
+    }
+}
+
+/// True when the kernel can run `input`: channel-first logits under a softmax, integer
+/// labels, 2 to [`MAX_KERNEL_CLASSES`] classes and at least one pixel per sample.
+pub fn fits<T>(input: &Input<'_, T>) -> bool {
+    let classes = input.shape.classes();
+    input.activation == Activation::Softmax
+        && input.layout == Layout::ChannelFirst
+        && matches!(input.target, Target::Labels { .. })
+        && (2..=MAX_KERNEL_CLASSES).contains(&classes)
+        && input.shape.pixels_per_sample() > 0
+}
+
+/// Runs the kernel's two passes, at the build's instruction set ([`Baseline`]) or, in the
+/// std adapter, at the processor's best.
+pub trait Kernel {
+    /// Pass 1 over pixels `start..start + len` of sample `sample` of `input` (`at`): adds the
+    /// sums into `sums`. False when a logit is not finite, a label is out of range or the
+    /// range lies outside the buffers (the caller then runs the tile path).
+    fn sums<T: Real>(&self, input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
+        -> bool;
+
+    /// Pass 2: writes `∂L/∂z` of the pixels `at` into their places in `grad` (the whole
+    /// input's gradient). False when a range lies outside the buffers.
+    fn write<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        coef: &LabelGradient,
+        grad: &mut [T],
+    ) -> bool;
+}
+
+/// The kernel compiled for the build's baseline instruction set.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Baseline;
+
+impl Kernel for Baseline {
+    fn sums<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        sums: &mut LabelSums,
+    ) -> bool {
+        accumulate(input, at, sums)
+    }
+
+    fn write<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        coef: &LabelGradient,
+        grad: &mut [T],
+    ) -> bool {
+        write(input, at, coef, grad)
+    }
+}
+
+/// Calls `$f::<T, C>($args)` for the input's class count `C` (false for other counts).
+macro_rules! by_classes {
+    ($classes:expr, $f:ident, $t:ty, ($($arg:expr),*)) => {
+        match $classes {
+            2 => $f::<$t, 2>($($arg),*),
+            3 => $f::<$t, 3>($($arg),*),
+            4 => $f::<$t, 4>($($arg),*),
+            5 => $f::<$t, 5>($($arg),*),
+            6 => $f::<$t, 6>($($arg),*),
+            7 => $f::<$t, 7>($($arg),*),
+            8 => $f::<$t, 8>($($arg),*),
+            _ => false,
+        }
+    };
+}
+
+/// Pass 1 of the kernel (see [`Kernel::sums`]), inlined into its caller so that an
+/// instruction-set wrapper compiles it for its level.
+#[inline(always)]
+pub fn accumulate<T: Real>(
+    input: &Input<'_, T>,
+    at: (usize, usize, usize),
+    sums: &mut LabelSums,
+) -> bool {
+    by_classes!(input.shape.classes(), accumulate_for, T, (input, at, sums))
+}
+
+/// Pass 2 of the kernel (see [`Kernel::write`]), inlined like [`accumulate`].
+#[inline(always)]
+pub fn write<T: Real>(
+    input: &Input<'_, T>,
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    grad: &mut [T],
+) -> bool {
+    by_classes!(input.shape.classes(), write_for, T, (input, at, coef, grad))
+}
+
+/// The `C` class rows of logits of the pixels `at`, or `None` outside the buffer.
+#[inline(always)]
+fn rows<T, const C: usize>(pred: &[T], per_sample: usize, at: (usize, usize, usize)) -> Option<[&[T]; C]> {
+    let (sample, start, len) = at;
+    let mut out: [&[T]; C] = [&[]; C];
+    for (c, row) in out.iter_mut().enumerate() {
+        let from = (sample * C + c).checked_mul(per_sample)?.checked_add(start)?;
+        *row = pred.get(from..from.checked_add(len)?)?;
+    }
+    Some(out)
+}
+
+/// The class codes of `out.len()` pixels from pixel `first` of the input (labels, ignore
+/// index and mask): `0..C`, or [`IGNORED`]. `None` when a label is out of range or the
+/// range lies outside the buffers.
+#[inline(always)]
+fn codes<T>(input: &Input<'_, T>, first: usize, out: &mut [i32], classes: usize) -> Option<()> {
+    let Target::Labels {
+        labels,
+        ignore_index,
+    } = input.target
+    else {
+        return None;
+    };
+    if labels.codes(first, out, ignore_index, classes as i64)? {
+        return None;
+    }
+    if let Some(mask) = input.mask {
+        let mask = mask.get(first..first.checked_add(out.len())?)?;
+        for (c, &m) in out.iter_mut().zip(mask) {
+            *c = if m { *c } else { IGNORED };
+        }
+    }
+    Some(())
+}
+
+/// One group's logits (`[class][lane]`) and class codes, borrowed from the input (or from
+/// a padded copy for a segment's last, partial group).
+struct Group<'a, T, const C: usize> {
+    z: [&'a [T; WIDTH]; C],
+    code: &'a [i32; WIDTH],
+}
+
+/// Pixels `from..from + WIDTH` of `src`, when they are all there.
+#[inline(always)]
+fn whole<X>(src: &[X], from: usize) -> Option<&[X; WIDTH]> {
+    let end = from.checked_add(WIDTH)?;
+    <&[X; WIDTH]>::try_from(src.get(from..end)?).ok()
+}
+
+/// Runs `$body` with `$g` bound to each group of the `$n` pixels of a segment (`$rows` and
+/// `$codes` hold at least `$n`), `$from` to its first pixel and `$count` to its pixels:
+/// whole groups straight from the rows, which the compiler loads as vectors, and the last
+/// partial one padded with ignored pixels of logit 0. A macro, not a closure: a closure
+/// would compile outside the caller's `#[target_feature]` level.
+macro_rules! for_groups {
+    ($t:ty, $c:expr, $rows:expr, $codes:expr, $n:expr, |$g:ident, $from:ident, $count:ident| $body:block) => {{
+        let zero = [<$t>::zero(); WIDTH];
+        let mut next = 0;
+        'whole: while next + WIDTH <= $n {
+            let mut z = [&zero; $c];
+            for (dst, row) in z.iter_mut().zip($rows) {
+                match whole(row, next) {
+                    Some(x) => *dst = x,
+                    None => break 'whole,
+                }
+            }
+            let Some(code) = whole($codes, next) else {
+                break;
+            };
+            let $g = Group { z, code };
+            let ($from, $count) = (next, WIDTH);
+            $body
+            next += WIDTH;
+        }
+        if next < $n {
+            let mut z = [zero; $c];
+            let mut code = [IGNORED; WIDTH];
+            for (dst, row) in z.iter_mut().zip($rows) {
+                for (d, &x) in dst.iter_mut().zip(row.get(next..$n).unwrap_or(&[])) {
+                    *d = x;
+                }
+            }
+            for (d, &x) in code.iter_mut().zip($codes.get(next..$n).unwrap_or(&[])) {
+                *d = x;
+            }
+            let $g = Group { z: z.each_ref(), code: &code };
+            let ($from, $count) = (next, $n - next);
+            $body
+        }
+    }};
+}
+
+/// A group's softmax: `s` per class and lane, `ln s`-ready shifted logits `d = z − max`
+/// (floored at `−T::MAX`), and `ln Σ e^d` per lane.
+struct Softmax<T, const C: usize> {
+    s: [[T; WIDTH]; C],
+    d: [[T; WIDTH]; C],
+    lse: [T; WIDTH],
+}
+
+/// The stable softmax of a group, as the tile path takes it: the largest class's `e` is
+/// exactly 1 and `ln Σ e = ln_1p(Σ of the others)`, so a confident pixel keeps its tiny
+/// `−ln s` in `f32` (finding F13).
+#[inline(always)]
+fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
+    let floor = -T::max_value();
+    let mut classes = z.iter();
+    let mut m = classes.next().map_or([T::zero(); WIDTH], |&x| *x);
+    for row in classes {
+        for (m, &v) in m.iter_mut().zip(*row) {
+            *m = m.max(v);
+        }
+    }
+    let mut d = [[T::zero(); WIDTH]; C];
+    let mut e = [[T::zero(); WIDTH]; C];
+    let mut sum = [T::zero(); WIDTH];
+    let mut rest = [T::zero(); WIDTH];
+    let mut ones = [T::zero(); WIDTH];
+    for ((dr, er), &zr) in d.iter_mut().zip(e.iter_mut()).zip(z) {
+        let lanes = dr.iter_mut().zip(er.iter_mut()).zip(zr).zip(&m);
+        let totals = sum.iter_mut().zip(rest.iter_mut()).zip(ones.iter_mut());
+        for ((((dk, ek), &zk), &mk), ((sk, rk), ok)) in lanes.zip(totals) {
+            *dk = (zk - mk).max(floor);
+            *ek = dk.vexp_nonpositive();
+            let top = *ek >= T::one();
+            *sk = *sk + *ek;
+            *rk = *rk + if top { T::zero() } else { *ek };
+            *ok = *ok + if top { T::one() } else { T::zero() };
+        }
+    }
+    // `ln Σe = ln(1 + x)` with `x = rest + ones − 1` the sum of the other classes: from
+    // the rounded `u = Σe`, `ln u + (x − (u − 1)) / u` (exact when `u` rounds to 1).
+    let mut inv = [T::zero(); WIDTH];
+    for (i, &s) in inv.iter_mut().zip(&sum) {
+        *i = T::one() / s;
+    }
+    let mut lse = [T::zero(); WIDTH];
+    let lanes = lse.iter_mut().zip(&rest).zip(&ones).zip(sum.iter().zip(&inv));
+    for (((l, &r), &o), (&u, &i)) in lanes {
+        let x = r + (o - T::one());
+        *l = u.vln() + (x - (u - T::one())) * i;
+    }
+    let mut s = e;
+    for row in s.iter_mut() {
+        for (x, &i) in row.iter_mut().zip(&inv) {
+            *x = *x * i;
+        }
+    }
+    Softmax { s, d, lse }
+}
+
+/// Per-lane sums of a segment: `T` for the bounded ones, `f64` for the cross entropy.
+struct Lanes<T, const C: usize> {
+    tp: [[T; WIDTH]; C],
+    sum_s: [[T; WIDTH]; C],
+    count: [[T; WIDTH]; C],
+    nll: [[T; WIDTH]; C],
+    check: [T; WIDTH],
+}
+
+impl<T: Real, const C: usize> Lanes<T, C> {
+    #[inline(always)]
+    fn new() -> Self {
+        Lanes {
+            tp: [[T::zero(); WIDTH]; C],
+            sum_s: [[T::zero(); WIDTH]; C],
+            count: [[T::zero(); WIDTH]; C],
+            nll: [[T::zero(); WIDTH]; C],
+            check: [T::zero(); WIDTH],
+        }
+    }
+
+    /// Adds a group.
+    #[inline(always)]
+    fn add(&mut self, g: &Group<'_, T, C>) {
+        // `x · 0` is 0 for a finite `x` and NaN otherwise, so a lane stays 0 while every
+        // pixel's sum of logits is finite. The sum can overflow for finite logits near
+        // `T::MAX`; the caller then takes the tile path, which checks element by element.
+        let mut total = [T::zero(); WIDTH];
+        for &row in &g.z {
+            for (t, &v) in total.iter_mut().zip(row) {
+                *t = *t + v;
+            }
+        }
+        for (c, &t) in self.check.iter_mut().zip(&total) {
+            *c = *c + t * T::zero();
+        }
+        let sm = softmax(&g.z);
+        let floor = -T::max_value();
+        let scale = T::of(NLL_SCALE);
+        let classes = (self.tp.iter_mut().zip(self.sum_s.iter_mut()))
+            .zip(self.count.iter_mut().zip(self.nll.iter_mut()))
+            .zip(sm.s.iter().zip(&sm.d));
+        for (c, (((tp, sum_s), (count, nll)), (s, d))) in classes.enumerate() {
+            let label = c as i32;
+            let lanes = (tp.iter_mut().zip(sum_s.iter_mut()))
+                .zip(count.iter_mut().zip(nll.iter_mut()))
+                .zip(s.iter().zip(d))
+                .zip(g.code.iter().zip(&sm.lse));
+            for ((((tp, sum_s), (count, nll)), (&s, &d)), (&code, &lse)) in lanes {
+                let hot = code == label;
+                let valid = code != IGNORED;
+                *sum_s = *sum_s + if valid { s } else { T::zero() };
+                *tp = *tp + if hot { s } else { T::zero() };
+                *count = *count + if hot { T::one() } else { T::zero() };
+                let ce = -(d - lse).max(floor) * scale;
+                *nll = *nll + if hot { ce } else { T::zero() };
+            }
+        }
+    }
+
+    /// True when every logit added so far was finite.
+    #[inline(always)]
+    fn finite(&self) -> bool {
+        self.check.iter().fold(true, |ok, c| ok & (*c == T::zero()))
+    }
+
+    /// Adds the lanes, in lane order, into `sums` and clears them.
+    #[inline(always)]
+    fn flush(&mut self, sums: &mut LabelSums) {
+        let wide = |row: &[T; WIDTH]| row.iter().fold(0.0f64, |a, x| a + x.wide());
+        let outs = (sums.tp.iter_mut().zip(&mut sums.sum_s))
+            .zip(sums.count.iter_mut().zip(&mut sums.nll));
+        let rows = (self.tp.iter().zip(&self.sum_s)).zip(self.count.iter().zip(&self.nll));
+        for (((tp, s), (n, nll)), ((ltp, ls), (ln, lnll))) in outs.zip(rows) {
+            *tp += wide(ltp);
+            *s += wide(ls);
+            *n += wide(ln);
+            *nll += wide(lnll) / NLL_SCALE;
+        }
+        self.tp = [[T::zero(); WIDTH]; C];
+        self.sum_s = [[T::zero(); WIDTH]; C];
+        self.count = [[T::zero(); WIDTH]; C];
+        self.nll = [[T::zero(); WIDTH]; C];
+    }
+}
+
+#[inline(always)]
+fn accumulate_for<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    at: (usize, usize, usize),
+    sums: &mut LabelSums,
+) -> bool {
+    let (sample, start, len) = at;
+    let per_sample = input.shape.pixels_per_sample();
+    let Some(rows) = rows::<T, C>(input.pred, per_sample, at) else {
+        return false;
+    };
+    let first = sample * per_sample + start;
+    let mut lanes = Lanes::<T, C>::new();
+    let mut code = [0i32; SEGMENT];
+    let mut done = 0;
+    while done < len {
+        let n = SEGMENT.min(len - done);
+        let Some(seg) = code.get_mut(..n) else {
+            return false;
+        };
+        if codes(input, first + done, seg, C).is_none() {
+            return false;
+        }
+        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
+        for_groups!(T, C, &seg_rows, &*seg, n, |g, _from, _count| {
+            lanes.add(&g);
+        });
+        lanes.flush(sums);
+        done += n;
+    }
+    lanes.finite()
+}
+
+#[inline(always)]
+fn write_for<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    grad: &mut [T],
+) -> bool {
+    let (sample, start, len) = at;
+    let per_sample = input.shape.pixels_per_sample();
+    let Some(rows) = rows::<T, C>(input.pred, per_sample, at) else {
+        return false;
+    };
+    let pick = |x: &[f64; MAX_KERNEL_CLASSES]| -> [T; C] {
+        core::array::from_fn(|c| T::of(x.get(c).copied().unwrap_or(0.0)))
+    };
+    let (a, b, k) = (pick(&coef.a), pick(&coef.b), pick(&coef.k));
+    let first = sample * per_sample + start;
+    let mut code = [0i32; SEGMENT];
+    let mut done = 0;
+    while done < len {
+        let n = SEGMENT.min(len - done);
+        let Some(seg) = code.get_mut(..n) else {
+            return false;
+        };
+        if codes(input, first + done, seg, C).is_none() {
+            return false;
+        }
+        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
+        for_groups!(T, C, &seg_rows, &*seg, n, |g, from, count| {
+            let sm = softmax(&g.z);
+            let mut u = [[T::zero(); WIDTH]; C];
+            let mut dot = [T::zero(); WIDTH];
+            let classes = u.iter_mut().zip(&sm.s).zip(a.iter().zip(&b).zip(&k));
+            for (c, ((ur, sr), ((&a, &b), &k))) in classes.enumerate() {
+                let label = c as i32;
+                let lanes = ur.iter_mut().zip(sr).zip(g.code).zip(dot.iter_mut());
+                for (((u, &s), &code), dot) in lanes {
+                    let hot = code == label;
+                    let t = if hot { a + b } else { b };
+                    let t = if code != IGNORED { t } else { T::zero() };
+                    *u = s * t + if hot { k } else { T::zero() };
+                    *dot = *dot + *u;
+                }
+            }
+            for (c, (ur, sr)) in u.iter().zip(&sm.s).enumerate() {
+                let at = (sample * C + c) * per_sample + start + done + from;
+                let Some(dst) = grad.get_mut(at..at + count) else {
+                    return false;
+                };
+                for (((o, &u), &s), &d) in dst.iter_mut().zip(ur).zip(sr).zip(&dot) {
+                    *o = u - s * d;
+                }
+            }
+        });
+        done += n;
+    }
+    true
+}
