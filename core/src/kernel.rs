@@ -51,14 +51,14 @@ pub const MAX_KERNEL_CLASSES: usize = 8;
 /// Pixels the kernel handles at once: one AVX-512 register of `f32` per class.
 pub const WIDTH: usize = 16;
 
-/// Pixels whose labels are decoded at once and whose `T` sums are flushed into `f64`: 16
-/// terms per lane, so a sum of values in `[0, 1]` loses no more than a few ulp.
-pub const SEGMENT: usize = 256;
+/// Pixels whose labels are decoded at once and whose `T` sums are flushed into `f64`: 64
+/// terms per lane, as many as a lane of the tile path's confusion sums takes.
+pub const SEGMENT: usize = 1024;
 
 /// The power of two the per-pixel cross entropies are scaled by in the `T` lanes: a term is
 /// at most `T::MAX` (logits that far apart), so `SEGMENT / WIDTH` scaled terms cannot
 /// overflow a lane; the scale is exact and undone in `f64`.
-const NLL_SCALE: f64 = 1.0 / 32.0;
+const NLL_SCALE: f64 = 1.0 / 128.0;
 
 /// One reduction block's sums, per class (entries past `classes` stay 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -312,6 +312,17 @@ struct Softmax<T, const C: usize> {
     lse: [T; WIDTH],
 }
 
+/// The larger of `a` and `b` as one compare-and-select (one `maxps`), without `max`'s NaN
+/// handling: a NaN logit fails the group's finiteness check, which discards the results.
+#[inline(always)]
+fn larger<T: Real>(a: T, b: T) -> T {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
 /// The stable softmax of a group, as the tile path takes it: the largest class's `e` is
 /// exactly 1 and `ln Σ e = ln_1p(Σ of the others)`, so a confident pixel keeps its tiny
 /// `−ln s` in `f32` (finding F13).
@@ -322,7 +333,7 @@ fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
     let mut m = classes.next().map_or([T::zero(); WIDTH], |&x| *x);
     for row in classes {
         for (m, &v) in m.iter_mut().zip(*row) {
-            *m = m.max(v);
+            *m = larger(*m, v);
         }
     }
     let mut d = [[T::zero(); WIDTH]; C];
@@ -334,7 +345,7 @@ fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
         let lanes = dr.iter_mut().zip(er.iter_mut()).zip(zr).zip(&m);
         let totals = sum.iter_mut().zip(rest.iter_mut()).zip(ones.iter_mut());
         for ((((dk, ek), &zk), &mk), ((sk, rk), ok)) in lanes.zip(totals) {
-            *dk = (zk - mk).max(floor);
+            *dk = larger(zk - mk, floor);
             *ek = dk.vexp_nonpositive();
             let top = *ek >= T::one();
             *sk = *sk + *ek;
@@ -417,7 +428,7 @@ impl<T: Real, const C: usize> Lanes<T, C> {
                 *sum_s = *sum_s + if valid { s } else { T::zero() };
                 *tp = *tp + if hot { s } else { T::zero() };
                 *count = *count + if hot { T::one() } else { T::zero() };
-                let ce = -(d - lse).max(floor) * scale;
+                let ce = -larger(d - lse, floor) * scale;
                 *nll = *nll + if hot { ce } else { T::zero() };
             }
         }
@@ -482,6 +493,15 @@ fn accumulate_for<T: Real, const C: usize>(
     lanes.finite()
 }
 
+/// `∂L/∂z = u − s·Σu` into `dst`: a whole group (a fixed-size array, stored as vectors)
+/// or the last partial one.
+#[inline(always)]
+fn store<T: Real, D: AsMut<[T]> + ?Sized>(dst: &mut D, u: &[T; WIDTH], s: &[T; WIDTH], dot: &[T; WIDTH]) {
+    for (((o, &u), &s), &d) in dst.as_mut().iter_mut().zip(u).zip(s).zip(dot) {
+        *o = u - s * d;
+    }
+}
+
 #[inline(always)]
 fn write_for<T: Real, const C: usize>(
     input: &Input<'_, T>,
@@ -531,8 +551,9 @@ fn write_for<T: Real, const C: usize>(
                 let Some(dst) = grad.get_mut(at..at + count) else {
                     return false;
                 };
-                for (((o, &u), &s), &d) in dst.iter_mut().zip(ur).zip(sr).zip(&dot) {
-                    *o = u - s * d;
+                match <&mut [T; WIDTH]>::try_from(&mut *dst) {
+                    Ok(dst) => store(dst, ur, sr, &dot),
+                    Err(_) => store(dst, ur, sr, &dot),
                 }
             }
         });

@@ -62,6 +62,26 @@ impl Labels<'_> {
     }
 }
 
+/// The integer labels are compared in: `i32` for the types that fit, `i64` otherwise.
+trait Wide: Copy + Default + PartialOrd {
+    /// The low 32 bits (exact for a label in a class range).
+    fn low(self) -> i32;
+}
+
+impl Wide for i32 {
+    #[inline(always)]
+    fn low(self) -> i32 {
+        self
+    }
+}
+
+impl Wide for i64 {
+    #[inline(always)]
+    fn low(self) -> i32 {
+        self as i32
+    }
+}
+
 /// The class code of an ignored label (see [`Labels::codes`]).
 pub(crate) const IGNORED: i32 = -1;
 /// The class code of a label outside `0..limit` (see [`Labels::codes`]).
@@ -83,24 +103,24 @@ impl Labels<'_> {
         limit: i64,
     ) -> Option<bool> {
         #[inline(always)]
-        fn code<L: Copy + Into<i64>>(
+        fn code<L: Copy + Into<W>, W: Wide>(
             src: &[L],
             start: usize,
             out: &mut [i32],
-            ignore: Option<i64>,
-            limit: i64,
+            ignore: Option<W>,
+            limit: W,
         ) -> Option<bool> {
             let src = src.get(start..start.checked_add(out.len())?)?;
-            let (has_ignore, ignore) = (ignore.is_some(), ignore.unwrap_or(0));
+            let (has_ignore, ignore) = (ignore.is_some(), ignore.unwrap_or_default());
             let mut bad = false;
             for (o, &l) in out.iter_mut().zip(src) {
-                let l: i64 = l.into();
+                let l: W = l.into();
                 let skip = has_ignore & (l == ignore);
-                let in_range = (l >= 0) & (l < limit);
+                let in_range = (l >= W::default()) & (l < limit);
                 *o = if skip {
                     IGNORED
                 } else if in_range {
-                    l as i32
+                    l.low()
                 } else {
                     OUT_OF_RANGE
                 };
@@ -108,11 +128,19 @@ impl Labels<'_> {
             }
             Some(bad)
         }
+        // Types that fit in `i32` compare in 32 bits, twice as many lanes per vector; an
+        // ignore index outside `i32` can match none of their labels.
+        let narrow = ignore.map(i32::try_from);
+        let narrow = match narrow {
+            Some(Ok(i)) => Some(i),
+            _ => None,
+        };
+        let limit32 = i32::try_from(limit).unwrap_or(i32::MAX);
         match self {
-            Labels::U8(x) => code(x, start, out, ignore, limit),
-            Labels::U16(x) => code(x, start, out, ignore, limit),
+            Labels::U8(x) => code(x, start, out, narrow, limit32),
+            Labels::U16(x) => code(x, start, out, narrow, limit32),
+            Labels::I32(x) => code(x, start, out, narrow, limit32),
             Labels::U32(x) => code(x, start, out, ignore, limit),
-            Labels::I32(x) => code(x, start, out, ignore, limit),
             Labels::I64(x) => code(x, start, out, ignore, limit),
         }
     }
