@@ -307,8 +307,7 @@ pub fn accumulate_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     Ok(())
 }
 
-/// Pass 1 through the fused kernel, block by block as the tile walk goes (block partials
-/// merged in order into the sample's, samples in order into `total`). `None` when the
+/// Pass 1 through the fused kernel, block by block as the tile walk goes. `None` when the
 /// kernel refuses a block: a value failed a check, and the tile path will report it.
 #[inline(always)]
 fn kernel_accumulate<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
@@ -317,29 +316,55 @@ fn kernel_accumulate<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     input: &Input<'_, T>,
     mut total: L::Stats,
 ) -> Option<L::Stats> {
-    let per_sample = input.shape.pixels_per_sample();
     for sample in 0..input.shape.batch() {
-        let mut merged = L::Stats::default();
-        let mut start = 0;
-        while start < per_sample {
-            let len = BLOCK_PIXELS.min(per_sample - start);
+        let mut refused = false;
+        let merged = merge_blocks(loss, input, sample, |at| {
             let mut sums = LabelSums::default();
-            if !kernel.sums(input, (sample, start, len), &mut sums) {
-                return None;
-            }
-            let block = LabelBlock {
-                sums,
-                sample: input.first_sample + sample,
-                shape: input.shape,
-            };
-            let mut part = L::Stats::default();
-            loss.add_label_sums(&block, &mut part);
-            merged.merge(&part);
-            start += len;
+            refused |= !kernel.sums(input, at, &mut sums);
+            sums
+        });
+        if refused {
+            return None;
         }
         total.merge(&merged);
     }
     Some(total)
+}
+
+/// The reduction blocks of one sample of `input`, in order, as `(sample, start, len)`:
+/// the fused kernel's unit of pass 1 (and of the threaded adapter's split of one sample).
+pub fn kernel_blocks<T>(
+    input: &Input<'_, T>,
+    sample: usize,
+) -> impl Iterator<Item = (usize, usize, usize)> {
+    let per_sample = input.shape.pixels_per_sample();
+    (0..per_sample)
+        .step_by(BLOCK_PIXELS)
+        .map(move |start| (sample, start, BLOCK_PIXELS.min(per_sample - start)))
+}
+
+/// Sample `sample`'s statistics from its blocks' kernel sums (`block_sums` called once per
+/// block of [`kernel_blocks`], in order): block partials merged in order, as pass 1 merges
+/// them, so a caller that computed the sums in parallel gets the sequential bits.
+#[inline(always)]
+pub fn merge_blocks<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    sample: usize,
+    mut block_sums: impl FnMut((usize, usize, usize)) -> LabelSums,
+) -> L::Stats {
+    let mut merged = L::Stats::default();
+    for at in kernel_blocks(input, sample) {
+        let block = LabelBlock {
+            sums: block_sums(at),
+            sample: input.first_sample + sample,
+            shape: input.shape,
+        };
+        let mut part = L::Stats::default();
+        loss.add_label_sums(&block, &mut part);
+        merged.merge(&part);
+    }
+    merged
 }
 
 /// Pass 2 through the fused kernel, sample by sample. False (before writing anything of a
@@ -357,7 +382,11 @@ fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     for sample in 0..input.shape.batch() {
         let mut affine = LabelGradient::default();
         loss.label_gradient(coef, input.first_sample + sample, &mut affine);
-        if !affine.fits::<T>() || !kernel.write(input, (sample, 0, per_sample), &affine, grad) {
+        let at = (sample, 0, per_sample);
+        let Some(mut rows) = kernel::class_rows(grad, &input.shape, at) else {
+            return false;
+        };
+        if !affine.fits::<T>() || !kernel.write(input, at, &affine, &mut rows) {
             return false;
         }
     }
@@ -619,7 +648,13 @@ impl<T: Real, L: Loss<T>> Loss<T> for Tiled<L> {
     }
 
     #[inline(always)]
-    fn backward_with(&self, coef: &Self::Coef, tile: &Tile<'_, T>, grad: &mut [T], workspace: &[T]) {
+    fn backward_with(
+        &self,
+        coef: &Self::Coef,
+        tile: &Tile<'_, T>,
+        grad: &mut [T],
+        workspace: &[T],
+    ) {
         self.0.backward_with(coef, tile, grad, workspace)
     }
 }

@@ -134,17 +134,22 @@ pub trait Kernel {
     /// Pass 1 over pixels `start..start + len` of sample `sample` of `input` (`at`): adds the
     /// sums into `sums`. False when a logit is not finite, a label is out of range or the
     /// range lies outside the buffers (the caller then runs the tile path).
-    fn sums<T: Real>(&self, input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
-        -> bool;
+    fn sums<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        sums: &mut LabelSums,
+    ) -> bool;
 
-    /// Pass 2: writes `∂L/∂z` of the pixels `at` into their places in `grad` (the whole
-    /// input's gradient). False when a range lies outside the buffers.
+    /// Pass 2: writes `∂L/∂z` of the pixels `at` into `out`, class `c`'s into `out[c]`
+    /// (slices of `len` pixels, see [`class_rows`]). False when a range lies outside the
+    /// buffers.
     fn write<T: Real>(
         &self,
         input: &Input<'_, T>,
         at: (usize, usize, usize),
         coef: &LabelGradient,
-        grad: &mut [T],
+        out: &mut ClassRows<'_, T>,
     ) -> bool;
 }
 
@@ -167,9 +172,9 @@ impl Kernel for Baseline {
         input: &Input<'_, T>,
         at: (usize, usize, usize),
         coef: &LabelGradient,
-        grad: &mut [T],
+        out: &mut ClassRows<'_, T>,
     ) -> bool {
-        write(input, at, coef, grad)
+        write(input, at, coef, out)
     }
 }
 
@@ -206,18 +211,51 @@ pub fn write<T: Real>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
     coef: &LabelGradient,
-    grad: &mut [T],
+    out: &mut ClassRows<'_, T>,
 ) -> bool {
-    by_classes!(input.shape.classes(), write_for, T, (input, at, coef, grad))
+    by_classes!(input.shape.classes(), write_for, T, (input, at, coef, out))
+}
+
+/// The gradient's rows of some pixels, one per class (unused entries empty).
+pub type ClassRows<'g, T> = [&'g mut [T]; MAX_KERNEL_CLASSES];
+
+/// The class rows of pixels `start..start + len` of sample `sample` in a channel-first
+/// gradient of `shape` (disjoint slices of `grad`), or `None` outside it.
+pub fn class_rows<'g, T>(
+    grad: &'g mut [T],
+    shape: &Shape,
+    at: (usize, usize, usize),
+) -> Option<ClassRows<'g, T>> {
+    let (sample, start, len) = at;
+    let per_sample = shape.pixels_per_sample();
+    let classes = shape.classes();
+    let first = sample.checked_mul(classes)?.checked_mul(per_sample)?;
+    let mut rest = grad.get_mut(first..)?;
+    let mut out: ClassRows<'g, T> = Default::default();
+    for row in out.iter_mut().take(classes) {
+        if rest.len() < per_sample {
+            return None;
+        }
+        let (mine, tail) = core::mem::take(&mut rest).split_at_mut(per_sample);
+        *row = mine.get_mut(start..start.checked_add(len)?)?;
+        rest = tail;
+    }
+    Some(out)
 }
 
 /// The `C` class rows of logits of the pixels `at`, or `None` outside the buffer.
 #[inline(always)]
-fn rows<T, const C: usize>(pred: &[T], per_sample: usize, at: (usize, usize, usize)) -> Option<[&[T]; C]> {
+fn rows<T, const C: usize>(
+    pred: &[T],
+    per_sample: usize,
+    at: (usize, usize, usize),
+) -> Option<[&[T]; C]> {
     let (sample, start, len) = at;
     let mut out: [&[T]; C] = [&[]; C];
     for (c, row) in out.iter_mut().enumerate() {
-        let from = (sample * C + c).checked_mul(per_sample)?.checked_add(start)?;
+        let from = (sample * C + c)
+            .checked_mul(per_sample)?
+            .checked_add(start)?;
         *row = pred.get(from..from.checked_add(len)?)?;
     }
     Some(out)
@@ -346,7 +384,7 @@ fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
         let totals = sum.iter_mut().zip(rest.iter_mut()).zip(ones.iter_mut());
         for ((((dk, ek), &zk), &mk), ((sk, rk), ok)) in lanes.zip(totals) {
             *dk = larger(zk - mk, floor);
-            *ek = dk.vexp_nonpositive();
+            *ek = dk.vexp_softmax();
             let top = *ek >= T::one();
             *sk = *sk + *ek;
             *rk = *rk + if top { T::zero() } else { *ek };
@@ -360,7 +398,11 @@ fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
         *i = T::one() / s;
     }
     let mut lse = [T::zero(); WIDTH];
-    let lanes = lse.iter_mut().zip(&rest).zip(&ones).zip(sum.iter().zip(&inv));
+    let lanes = lse
+        .iter_mut()
+        .zip(&rest)
+        .zip(&ones)
+        .zip(sum.iter().zip(&inv));
     for (((l, &r), &o), (&u, &i)) in lanes {
         let x = r + (o - T::one());
         *l = u.vln() + (x - (u - T::one())) * i;
@@ -444,8 +486,8 @@ impl<T: Real, const C: usize> Lanes<T, C> {
     #[inline(always)]
     fn flush(&mut self, sums: &mut LabelSums) {
         let wide = |row: &[T; WIDTH]| row.iter().fold(0.0f64, |a, x| a + x.wide());
-        let outs = (sums.tp.iter_mut().zip(&mut sums.sum_s))
-            .zip(sums.count.iter_mut().zip(&mut sums.nll));
+        let outs =
+            (sums.tp.iter_mut().zip(&mut sums.sum_s)).zip(sums.count.iter_mut().zip(&mut sums.nll));
         let rows = (self.tp.iter().zip(&self.sum_s)).zip(self.count.iter().zip(&self.nll));
         for (((tp, s), (n, nll)), ((ltp, ls), (ln, lnll))) in outs.zip(rows) {
             *tp += wide(ltp);
@@ -496,7 +538,12 @@ fn accumulate_for<T: Real, const C: usize>(
 /// `∂L/∂z = u − s·Σu` into `dst`: a whole group (a fixed-size array, stored as vectors)
 /// or the last partial one.
 #[inline(always)]
-fn store<T: Real, D: AsMut<[T]> + ?Sized>(dst: &mut D, u: &[T; WIDTH], s: &[T; WIDTH], dot: &[T; WIDTH]) {
+fn store<T: Real, D: AsMut<[T]> + ?Sized>(
+    dst: &mut D,
+    u: &[T; WIDTH],
+    s: &[T; WIDTH],
+    dot: &[T; WIDTH],
+) {
     for (((o, &u), &s), &d) in dst.as_mut().iter_mut().zip(u).zip(s).zip(dot) {
         *o = u - s * d;
     }
@@ -507,7 +554,7 @@ fn write_for<T: Real, const C: usize>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
     coef: &LabelGradient,
-    grad: &mut [T],
+    out: &mut ClassRows<'_, T>,
 ) -> bool {
     let (sample, start, len) = at;
     let per_sample = input.shape.pixels_per_sample();
@@ -546,9 +593,9 @@ fn write_for<T: Real, const C: usize>(
                     *dot = *dot + *u;
                 }
             }
-            for (c, (ur, sr)) in u.iter().zip(&sm.s).enumerate() {
-                let at = (sample * C + c) * per_sample + start + done + from;
-                let Some(dst) = grad.get_mut(at..at + count) else {
+            for ((ur, sr), row) in u.iter().zip(&sm.s).zip(out.iter_mut()) {
+                let at = done + from;
+                let Some(dst) = row.get_mut(at..at + count) else {
                     return false;
                 };
                 match <&mut [T; WIDTH]>::try_from(&mut *dst) {

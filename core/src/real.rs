@@ -36,6 +36,14 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
         self.vexp()
     }
 
+    /// `e^x` for `x ≤ 0` in the fused kernel's softmax (`f32`:
+    /// [`crate::fastmath::exp_softmax_f32`], within 2 ulp, 0 below `2^−125`);
+    /// [`Real::vexp_nonpositive`] otherwise.
+    #[inline(always)]
+    fn vexp_softmax(self) -> Self {
+        self.vexp_nonpositive()
+    }
+
     /// `ln x` in a form the compiler vectorises.
     fn vln(self) -> Self;
 
@@ -73,6 +81,10 @@ impl Real for f32 {
     #[inline(always)]
     fn vexp_nonpositive(self) -> Self {
         crate::fastmath::exp_nonpositive_f32(self)
+    }
+    #[inline(always)]
+    fn vexp_softmax(self) -> Self {
+        crate::fastmath::exp_softmax_f32(self)
     }
     #[inline(always)]
     fn vln(self) -> Self {

@@ -332,6 +332,25 @@ impl<T: ::segloss::Real> ::segloss::Loss<T> for GeneralizedDice<'_> {
         false
     }
     #[inline(always)]
+    fn fused_labels(&self) -> bool {
+        !::segloss::region::RegionFormula::quadratic(self)
+    }
+    fn add_label_sums(
+        &self,
+        block: &::segloss::kernel::LabelBlock,
+        stats: &mut Self::Stats,
+    ) {
+        let batch = ::segloss::region::RegionFormula::aggregation(self).batch;
+        ::segloss::region::add_label_sums(block, stats, batch)
+    }
+    fn label_gradient(
+        &self,
+        coef: &Self::Coef,
+        sample: usize,
+        out: &mut ::segloss::kernel::LabelGradient,
+    ) {
+        ::segloss::region::label_gradient(coef, sample, out)
+    }
     fn accumulate(
         &self,
         tile: &::segloss::Tile<'_, T>,

@@ -160,7 +160,7 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
             }
 
             fn fused_labels(&self) -> bool {
-                true #( && ::segloss::Loss::<#real>::fused_labels(&self.#access) )*
+                #( ::segloss::Loss::<#real>::fused_labels(&self.#access) )&&*
             }
 
             fn add_label_sums(&self, block: &::segloss::kernel::LabelBlock, stats: &mut Self::Stats) {

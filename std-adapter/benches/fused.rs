@@ -9,9 +9,11 @@
 //! `read` times a streaming sum over a buffer of the logits' size in the same run, so the
 //! fraction of the bandwidth limit is the ratio of the two throughputs. Groups: the
 //! instruction-set levels (scalar core vs SIMD), 1 vs 2 threads, focal, and the cost of
-//! each pass (pass 1 alone vs both, one thread) on volumes in cache (2×4×24³) and not.
+//! each pass (pass 1 alone vs both, one thread) on volumes in cache (2×4×24³) and not,
+//! through the fused kernel and through the tile pipeline (`tiled_*`).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use segloss::engine::Tiled;
 use segloss::losses::{DiceCe, Focal};
 use segloss::{Input, Loss, Shape, Target};
 use segloss_std::simd::{self, Isa};
@@ -138,6 +140,14 @@ fn fused(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("forward_backward", side), |b| {
             b.iter(|| simd::forward_backward(best, &DiceCe::new(), &input, &mut [], &mut grad))
+        });
+        // The same loss through the tile pipeline: the fused kernel's speed-up over it.
+        let tiled = Tiled(DiceCe::new());
+        group.bench_function(BenchmarkId::new("tiled_forward", side), |b| {
+            b.iter(|| simd::forward(best, &tiled, &input, &mut []))
+        });
+        group.bench_function(BenchmarkId::new("tiled_forward_backward", side), |b| {
+            b.iter(|| simd::forward_backward(best, &tiled, &input, &mut [], &mut grad))
         });
     }
     group.finish();

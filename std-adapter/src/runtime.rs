@@ -34,13 +34,13 @@
 //! # Ok::<(), segloss::Error>(())
 //! ```
 
+use segloss::kernel::{LabelBlock, LabelGradient};
 use segloss::losses::{
     Asym, BalancedBce, CrossEntropy, Dice, Dpce, ExpLogCe, ExpLogDice, Focal, FocalTversky,
     FocalTverskyMean, GeneralizedDice, Iou, Mcc, PenaltyGeneralizedDice, SensitivitySpecificity,
     TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
 };
 use segloss::presets::{SmpDice, SoftDice};
-use segloss::kernel::{LabelBlock, LabelGradient};
 use segloss::region::{self, RegionCoef, RegionFormula, RegionStats, MAX_REGION_ENTRIES};
 use segloss::{Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
 

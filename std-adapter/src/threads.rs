@@ -6,13 +6,19 @@
 //! gives exactly the sequential bits. Pass 2 writes each sample's gradient, a contiguous
 //! part of the buffer, from its own task.
 //!
-//! Batches of one sample, losses that need a workspace (TopK, the boundary-based losses)
+//! Losses that take the fused kernel ([`segloss::kernel`]) split finer, by reduction block,
+//! so a one-sample batch uses every thread too: each block's sums are computed as a task and
+//! merged in block order, and each block's gradient rows are written by a task.
+//!
+//! Otherwise, batches of one sample, losses that need a workspace (TopK, the boundary-based losses)
 //! and losses that hold a map of the whole batch (`Dpce`'s penalty, `Boundary::with_maps`:
 //! their `check` refuses a one-sample view) run sequentially. An error found in a sample's
 //! view is reported with its index in the whole batch, as the engine reports it.
 
-use crate::simd::{self, Isa};
+use crate::simd::{self, Isa, IsaKernel};
 use rayon::prelude::*;
+use segloss::engine::{self, kernel_blocks, merge_blocks};
+use segloss::kernel::{self, ClassRows, Kernel, LabelGradient, LabelSums};
 use segloss::{Buffer, Error, Input, Loss, Real, Stats};
 
 /// True when `loss` on `input` can be split by sample: more than one sample, no workspace,
@@ -67,6 +73,101 @@ fn in_batch<T: Real>(e: Error, b: usize, input: &Input<'_, T>) -> Error {
     }
 }
 
+/// True when `loss` on `input` runs through the fused kernel ([`segloss::kernel`]): then
+/// both passes split by reduction block, whatever the batch size.
+fn fused<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
+    kernel::fits(input) && loss.fused_labels() && loss.workspace_len(&input.shape()) == 0
+}
+
+/// Kernel pass 1 with every block of every sample a task; the block sums are merged in
+/// order as the sequential engine merges them. `Ok(None)` when the kernel refuses a block
+/// (a value fails a check: the caller reruns sequentially, which reports it).
+fn kernel_accumulate<T, L>(
+    pool: &rayon::ThreadPool,
+    isa: Isa,
+    loss: &L,
+    input: &Input<'_, T>,
+) -> Result<Option<L::Stats>, Error>
+where
+    T: Real,
+    L: Loss<T> + Sync + ?Sized,
+{
+    loss.check(input)?;
+    loss.prepare(input, &mut [])?;
+    let batch = input.shape().batch();
+    let blocks: Vec<(usize, usize, usize)> =
+        (0..batch).flat_map(|b| kernel_blocks(input, b)).collect();
+    let sums: Vec<Option<LabelSums>> = pool.install(|| {
+        blocks
+            .par_iter()
+            .map(|&at| {
+                let mut sums = LabelSums::default();
+                IsaKernel(isa).sums(input, at, &mut sums).then_some(sums)
+            })
+            .collect()
+    });
+    if sums.iter().any(Option::is_none) {
+        return Ok(None);
+    }
+    let mut sums = sums.into_iter().flatten();
+    let mut total = L::Stats::default();
+    for b in 0..batch {
+        let merged = merge_blocks(loss, input, b, |_| sums.next().unwrap_or_default());
+        total.merge(&merged);
+    }
+    Ok(Some(total))
+}
+
+/// Kernel pass 2 with every block of every sample a task, each writing its pixels' rows of
+/// `grad`. False, having written nothing, when a sample's coefficients do not fit the
+/// kernel (the caller then runs the sequential pass, which takes the tile path).
+fn kernel_write<T, L>(
+    pool: &rayon::ThreadPool,
+    isa: Isa,
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    grad: &mut [T],
+) -> bool
+where
+    T: Real,
+    L: Loss<T> + Sync + ?Sized,
+{
+    let shape = input.shape();
+    let first = input.first_sample();
+    let affine: Vec<LabelGradient> = (0..shape.batch())
+        .map(|b| {
+            let mut a = LabelGradient::default();
+            loss.label_gradient(coef, first + b, &mut a);
+            a
+        })
+        .collect();
+    if !affine.iter().all(LabelGradient::fits::<T>) {
+        return false;
+    }
+    let per_sample = shape.pixels_per_sample();
+    let mut tasks: Vec<((usize, usize, usize), ClassRows<'_, T>)> = Vec::new();
+    for (b, sample) in grad.chunks_mut(shape.classes() * per_sample).enumerate() {
+        let mut rows: Vec<_> = sample
+            .chunks_mut(per_sample)
+            .map(|row| row.chunks_mut(engine::BLOCK_PIXELS))
+            .collect();
+        for at in kernel_blocks(input, b) {
+            let mut out: ClassRows<'_, T> = Default::default();
+            for (o, row) in out.iter_mut().zip(rows.iter_mut()) {
+                *o = row.next().unwrap_or_default();
+            }
+            tasks.push((at, out));
+        }
+    }
+    pool.install(|| {
+        tasks.into_par_iter().all(|(at, mut out)| {
+            let coef = affine.get(at.0).copied().unwrap_or_default();
+            IsaKernel(isa).write(input, at, &coef, &mut out)
+        })
+    })
+}
+
 /// Pass 1 by sample in `pool`, merged in sample order into `stats`.
 fn accumulate<T, L>(
     pool: &rayon::ThreadPool,
@@ -115,10 +216,19 @@ where
     T: Real,
     L: Loss<T> + Sync + ?Sized,
 {
+    let shape = input.shape();
+    if fused(loss, input) && pool.current_num_threads() > 1 && grad.len() == shape.elements() {
+        if let Some(stats) = kernel_accumulate(pool, isa, loss, input)? {
+            let done = loss.finalize(&stats, &mut []);
+            if !kernel_write(pool, isa, loss, input, &done.coef, grad) {
+                simd::backward_accepted(isa, loss, input, &done.coef, &[], grad)?;
+            }
+            return Ok(done.value);
+        }
+    }
     if !splittable(loss, input) {
         return simd::forward_backward(isa, loss, input, workspace, grad);
     }
-    let shape = input.shape();
     if grad.len() != shape.elements() {
         return Err(Error::Length {
             what: segloss::Buffer::Gradient,
@@ -154,6 +264,11 @@ where
     T: Real,
     L: Loss<T> + Sync + ?Sized,
 {
+    if fused(loss, input) && pool.current_num_threads() > 1 {
+        if let Some(stats) = kernel_accumulate(pool, isa, loss, input)? {
+            return Ok(loss.finalize(&stats, &mut []).value);
+        }
+    }
     if !splittable(loss, input) {
         return simd::forward(isa, loss, input, workspace);
     }

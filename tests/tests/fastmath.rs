@@ -1,6 +1,6 @@
 //! The core's vectorisable f32 `exp`/`ln`/`ln_1p` against f64 references over dense sweeps.
 
-use segloss::fastmath::{exp_f32, exp_nonpositive_f32, ln_1p_f32, ln_f32};
+use segloss::fastmath::{exp_f32, exp_nonpositive_f32, exp_softmax_f32, ln_1p_f32, ln_f32};
 
 /// Distance in units in the last place between two f32.
 fn ulps(a: f32, b: f32) -> u32 {
@@ -33,6 +33,30 @@ fn nonpositive_exp_is_within_a_few_ulp_and_flushes_below_the_normal_range() {
     assert_eq!(exp_nonpositive_f32(0.0), 1.0);
     assert_eq!(exp_nonpositive_f32(-0.0), 1.0);
     assert_eq!(exp_nonpositive_f32(-f32::MAX), 0.0);
+}
+
+#[test]
+fn softmax_exp_is_within_two_ulp_and_flushes_below_two_to_the_minus_125() {
+    let mut worst = 0;
+    let mut x = -90.0f32;
+    while x <= 0.0 {
+        let got = exp_softmax_f32(x);
+        if x >= -86.64 {
+            worst = worst.max(ulps(got, (x as f64).exp() as f32));
+        } else {
+            assert_eq!(got, 0.0, "x = {x}");
+        }
+        x += 0.000_29;
+    }
+    // Arguments from −1e-8 to −79 on a log scale (the other classes of a confident pixel).
+    for k in 0..1980 {
+        let x = -(10f32.powf(-8.0 + k as f32 * 0.005));
+        worst = worst.max(ulps(exp_softmax_f32(x), (x as f64).exp() as f32));
+    }
+    assert!(worst <= 2, "exp_softmax: {worst} ulp");
+    assert_eq!(exp_softmax_f32(0.0), 1.0);
+    assert_eq!(exp_softmax_f32(-0.0), 1.0);
+    assert_eq!(exp_softmax_f32(-f32::MAX), 0.0);
 }
 
 #[test]

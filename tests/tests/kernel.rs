@@ -8,9 +8,7 @@ mod common;
 use common::Rng;
 use segloss::engine::{self, Tiled};
 use segloss::kernel::{self, MAX_KERNEL_CLASSES};
-use segloss::losses::{
-    CrossEntropy, Dice, DiceCe, GeneralizedDice, Iou, Mcc, Reduction, Tversky,
-};
+use segloss::losses::{CrossEntropy, Dice, DiceCe, GeneralizedDice, Iou, Mcc, Reduction, Tversky};
 use segloss::presets::{nnunet, smp};
 use segloss::{Buffer, Error, Input, Labels, Loss, Real, Shape, Target};
 
@@ -42,7 +40,10 @@ fn agree<T: Real, L: Loss<T> + Copy>(name: &str, loss: L, input: &Input<'_, T>, 
     assert_eq!(done.value.to_bits(), a.to_bits(), "{name}: forward");
     let mut again = vec![T::zero(); n];
     engine::backward(&loss, input, &done.coef, &mut again).unwrap();
-    assert!(again == fused, "{name}: backward differs from forward_backward");
+    assert!(
+        again == fused,
+        "{name}: backward differs from forward_backward"
+    );
 }
 
 fn run<T: Real>(seed: u64, tol: f64) {
@@ -63,7 +64,13 @@ fn run<T: Real>(seed: u64, tol: f64) {
             .map(|_| T::of(4.0 * rng.normal()))
             .collect();
         let labels: Vec<i64> = (0..shape.pixels())
-            .map(|i| if i % 13 == 4 { -100 } else { rng.below(c) as i64 })
+            .map(|i| {
+                if i % 13 == 4 {
+                    -100
+                } else {
+                    rng.below(c) as i64
+                }
+            })
             .collect();
         let narrow: Vec<u8> = labels.iter().map(|&l| l.max(0) as u8).collect();
         let mask: Vec<bool> = (0..shape.pixels()).map(|i| i % 7 != 3).collect();
@@ -129,16 +136,20 @@ fn kernel_matches_tiles_across_blocks() {
 /// not fit.
 #[test]
 fn kernel_declines_what_it_cannot_compute() {
-    assert!(!Loss::<f32>::fused_labels(&Dice::new().with_squared_pred(true)));
+    assert!(!Loss::<f32>::fused_labels(
+        &Dice::new().with_squared_pred(true)
+    ));
     assert!(!Loss::<f32>::fused_labels(
         &CrossEntropy::new().with_label_smoothing(0.1)
     ));
     assert!(!Loss::<f32>::fused_labels(&Tiled(DiceCe::new())));
-    let pred = vec![0.0f32; 9 * 4];
     let labels = [0u8; 4];
-    let many = Input::new(&pred, Shape::new(1, 9, &[4]).unwrap(), Target::labels(&labels[..]));
-    assert!(!kernel::fits(&many.unwrap()));
-    assert!(MAX_KERNEL_CLASSES == 8);
+    for (classes, fits) in [(MAX_KERNEL_CLASSES, true), (MAX_KERNEL_CLASSES + 1, false)] {
+        let pred = vec![0.0f32; classes * 4];
+        let shape = Shape::new(1, classes, &[4]).unwrap();
+        let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+        assert_eq!(kernel::fits(&input), fits, "{classes} classes");
+    }
     let pred = vec![0.0f32; 8];
     let two = Shape::new(1, 2, &[4]).unwrap();
     let dense = Input::new(&pred, two, Target::dense(&pred[..])).unwrap();
@@ -148,7 +159,9 @@ fn kernel_declines_what_it_cannot_compute() {
     assert!(!kernel::fits(
         &labeled.with_activation(segloss::Activation::Sigmoid)
     ));
-    assert!(!kernel::fits(&labeled.with_layout(segloss::Layout::ChannelLast)));
+    assert!(!kernel::fits(
+        &labeled.with_layout(segloss::Layout::ChannelLast)
+    ));
 }
 
 /// A bad value in a batch the kernel would run is reported exactly as the tile path reports
