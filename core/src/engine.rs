@@ -383,10 +383,11 @@ fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
         let mut affine = LabelGradient::default();
         loss.label_gradient(coef, input.first_sample + sample, &mut affine);
         let at = (sample, 0, per_sample);
-        let Some(mut rows) = kernel::class_rows(grad, &input.shape, at) else {
+        let part = sample * input.shape.classes() * per_sample;
+        let Some(dst) = grad.get_mut(part..part + input.shape.classes() * per_sample) else {
             return false;
         };
-        if !affine.fits::<T>() || !kernel.write(input, at, &affine, &mut rows) {
+        if !affine.fits::<T>() || !kernel.write(input, at, &affine, dst) {
             return false;
         }
     }

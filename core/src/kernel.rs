@@ -141,15 +141,15 @@ pub trait Kernel {
         sums: &mut LabelSums,
     ) -> bool;
 
-    /// Pass 2: writes `∂L/∂z` of the pixels `at` into `out`, class `c`'s into `out[c]`
-    /// (slices of `len` pixels, see [`class_rows`]). False when a range lies outside the
-    /// buffers.
+    /// Pass 2: writes `∂L/∂z` of the `len` pixels `at` into `dst`, class-major (class
+    /// `c`'s at `c · len`: for a whole sample, the sample's part of the gradient). False
+    /// when a range lies outside the buffers.
     fn write<T: Real>(
         &self,
         input: &Input<'_, T>,
         at: (usize, usize, usize),
         coef: &LabelGradient,
-        out: &mut ClassRows<'_, T>,
+        dst: &mut [T],
     ) -> bool;
 }
 
@@ -172,9 +172,9 @@ impl Kernel for Baseline {
         input: &Input<'_, T>,
         at: (usize, usize, usize),
         coef: &LabelGradient,
-        out: &mut ClassRows<'_, T>,
+        dst: &mut [T],
     ) -> bool {
-        write(input, at, coef, out)
+        write(input, at, coef, dst)
     }
 }
 
@@ -211,36 +211,9 @@ pub fn write<T: Real>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
     coef: &LabelGradient,
-    out: &mut ClassRows<'_, T>,
+    dst: &mut [T],
 ) -> bool {
-    by_classes!(input.shape.classes(), write_for, T, (input, at, coef, out))
-}
-
-/// The gradient's rows of some pixels, one per class (unused entries empty).
-pub type ClassRows<'g, T> = [&'g mut [T]; MAX_KERNEL_CLASSES];
-
-/// The class rows of pixels `start..start + len` of sample `sample` in a channel-first
-/// gradient of `shape` (disjoint slices of `grad`), or `None` outside it.
-pub fn class_rows<'g, T>(
-    grad: &'g mut [T],
-    shape: &Shape,
-    at: (usize, usize, usize),
-) -> Option<ClassRows<'g, T>> {
-    let (sample, start, len) = at;
-    let per_sample = shape.pixels_per_sample();
-    let classes = shape.classes();
-    let first = sample.checked_mul(classes)?.checked_mul(per_sample)?;
-    let mut rest = grad.get_mut(first..)?;
-    let mut out: ClassRows<'g, T> = Default::default();
-    for row in out.iter_mut().take(classes) {
-        if rest.len() < per_sample {
-            return None;
-        }
-        let (mine, tail) = core::mem::take(&mut rest).split_at_mut(per_sample);
-        *row = mine.get_mut(start..start.checked_add(len)?)?;
-        rest = tail;
-    }
-    Some(out)
+    by_classes!(input.shape.classes(), write_for, T, (input, at, coef, dst))
 }
 
 /// The `C` class rows of logits of the pixels `at`, or `None` outside the buffer.
@@ -364,8 +337,11 @@ fn larger<T: Real>(a: T, b: T) -> T {
 /// The stable softmax of a group, as the tile path takes it: the largest class's `e` is
 /// exactly 1 and `ln Σ e = ln_1p(Σ of the others)`, so a confident pixel keeps its tiny
 /// `−ln s` in `f32` (finding F13).
+///
+/// `LOG` asks for `lse` (pass 1); without it (pass 2) `lse` stays 0 and the work for it is
+/// not compiled, which LLVM does not always find out for itself.
 #[inline(always)]
-fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
+fn softmax<T: Real, const C: usize, const LOG: bool>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
     let floor = -T::max_value();
     let mut classes = z.iter();
     let mut m = classes.next().map_or([T::zero(); WIDTH], |&x| *x);
@@ -385,10 +361,12 @@ fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
         for ((((dk, ek), &zk), &mk), ((sk, rk), ok)) in lanes.zip(totals) {
             *dk = larger(zk - mk, floor);
             *ek = dk.vexp_softmax();
-            let top = *ek >= T::one();
             *sk = *sk + *ek;
-            *rk = *rk + if top { T::zero() } else { *ek };
-            *ok = *ok + if top { T::one() } else { T::zero() };
+            if LOG {
+                let top = *ek >= T::one();
+                *rk = *rk + if top { T::zero() } else { *ek };
+                *ok = *ok + if top { T::one() } else { T::zero() };
+            }
         }
     }
     // `ln Σe = ln(1 + x)` with `x = rest + ones − 1` the sum of the other classes: from
@@ -398,14 +376,16 @@ fn softmax<T: Real, const C: usize>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
         *i = T::one() / s;
     }
     let mut lse = [T::zero(); WIDTH];
-    let lanes = lse
-        .iter_mut()
-        .zip(&rest)
-        .zip(&ones)
-        .zip(sum.iter().zip(&inv));
-    for (((l, &r), &o), (&u, &i)) in lanes {
-        let x = r + (o - T::one());
-        *l = u.vln() + (x - (u - T::one())) * i;
+    if LOG {
+        let lanes = lse
+            .iter_mut()
+            .zip(&rest)
+            .zip(&ones)
+            .zip(sum.iter().zip(&inv));
+        for (((l, &r), &o), (&u, &i)) in lanes {
+            let x = r + (o - T::one());
+            *l = u.vln() + (x - (u - T::one())) * i;
+        }
     }
     let mut s = e;
     for row in s.iter_mut() {
@@ -452,7 +432,7 @@ impl<T: Real, const C: usize> Lanes<T, C> {
         for (c, &t) in self.check.iter_mut().zip(&total) {
             *c = *c + t * T::zero();
         }
-        let sm = softmax(&g.z);
+        let sm = softmax::<T, C, true>(&g.z);
         let floor = -T::max_value();
         let scale = T::of(NLL_SCALE);
         let classes = (self.tp.iter_mut().zip(self.sum_s.iter_mut()))
@@ -554,7 +534,7 @@ fn write_for<T: Real, const C: usize>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
     coef: &LabelGradient,
-    out: &mut ClassRows<'_, T>,
+    dst: &mut [T],
 ) -> bool {
     let (sample, start, len) = at;
     let per_sample = input.shape.pixels_per_sample();
@@ -578,7 +558,7 @@ fn write_for<T: Real, const C: usize>(
         }
         let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
         for_groups!(T, C, &seg_rows, &*seg, n, |g, from, count| {
-            let sm = softmax(&g.z);
+            let sm = softmax::<T, C, false>(&g.z);
             let mut u = [[T::zero(); WIDTH]; C];
             let mut dot = [T::zero(); WIDTH];
             let classes = u.iter_mut().zip(&sm.s).zip(a.iter().zip(&b).zip(&k));
@@ -593,9 +573,9 @@ fn write_for<T: Real, const C: usize>(
                     *dot = *dot + *u;
                 }
             }
-            for ((ur, sr), row) in u.iter().zip(&sm.s).zip(out.iter_mut()) {
-                let at = done + from;
-                let Some(dst) = row.get_mut(at..at + count) else {
+            for (c, (ur, sr)) in u.iter().zip(&sm.s).enumerate() {
+                let at = c * len + done + from;
+                let Some(dst) = dst.get_mut(at..at + count) else {
                     return false;
                 };
                 match <&mut [T; WIDTH]>::try_from(&mut *dst) {

@@ -7,7 +7,7 @@
 //! FMA and LLVM does not reassociate floating-point sums, so every level computes the same
 //! bits as the portable build.
 
-use segloss::kernel::{self, ClassRows, Kernel, LabelGradient, LabelSums};
+use segloss::kernel::{self, Kernel, LabelGradient, LabelSums};
 use segloss::{engine, Error, Input, Loss, Real};
 
 /// An instruction-set level the engine can run at.
@@ -84,7 +84,7 @@ macro_rules! kernel_method {
 impl Kernel for IsaKernel {
     kernel_method!(sums(input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
         => kernel::accumulate);
-    kernel_method!(write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, out: &mut ClassRows<'_, T>)
+    kernel_method!(write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T])
         => kernel::write);
 }
 

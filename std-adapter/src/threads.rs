@@ -6,9 +6,9 @@
 //! gives exactly the sequential bits. Pass 2 writes each sample's gradient, a contiguous
 //! part of the buffer, from its own task.
 //!
-//! Losses that take the fused kernel ([`segloss::kernel`]) split finer, by reduction block,
-//! so a one-sample batch uses every thread too: each block's sums are computed as a task and
-//! merged in block order, and each block's gradient rows are written by a task.
+//! A one-sample batch of a loss that takes the fused kernel ([`segloss::kernel`]) splits
+//! finer, by reduction block: each block's sums are computed as a task and merged in block
+//! order, and each block's gradient is written by a task.
 //!
 //! Otherwise, batches of one sample, losses that need a workspace (TopK, the boundary-based losses)
 //! and losses that hold a map of the whole batch (`Dpce`'s penalty, `Boundary::with_maps`:
@@ -18,7 +18,7 @@
 use crate::simd::{self, Isa, IsaKernel};
 use rayon::prelude::*;
 use segloss::engine::{self, kernel_blocks, merge_blocks};
-use segloss::kernel::{self, ClassRows, Kernel, LabelGradient, LabelSums};
+use segloss::kernel::{self, Kernel, LabelGradient, LabelSums};
 use segloss::{Buffer, Error, Input, Loss, Real, Stats};
 
 /// True when `loss` on `input` can be split by sample: more than one sample, no workspace,
@@ -73,10 +73,15 @@ fn in_batch<T: Real>(e: Error, b: usize, input: &Input<'_, T>) -> Error {
     }
 }
 
-/// True when `loss` on `input` runs through the fused kernel ([`segloss::kernel`]): then
-/// both passes split by reduction block, whatever the batch size.
-fn fused<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
-    kernel::fits(input) && loss.fused_labels() && loss.workspace_len(&input.shape()) == 0
+/// True when `input` is one sample and `loss` runs through the fused kernel
+/// ([`segloss::kernel`]): then both passes split by reduction block. (Larger batches split
+/// by sample, which measured faster: the block split copies each block's gradient from a
+/// scratch buffer into its class rows.)
+fn block_split<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
+    input.shape().batch() == 1
+        && kernel::fits(input)
+        && loss.fused_labels()
+        && loss.workspace_len(&input.shape()) == 0
 }
 
 /// Kernel pass 1 with every block of every sample a task; the block sums are merged in
@@ -118,6 +123,9 @@ where
     Ok(Some(total))
 }
 
+/// A block of pass 2: its pixels `(sample, start, len)` and its part of each class row.
+type BlockTask<'g, T> = ((usize, usize, usize), Vec<&'g mut [T]>);
+
 /// Kernel pass 2 with every block of every sample a task, each writing its pixels' rows of
 /// `grad`. False, having written nothing, when a sample's coefficients do not fit the
 /// kernel (the caller then runs the sequential pass, which takes the tile path).
@@ -146,25 +154,33 @@ where
         return false;
     }
     let per_sample = shape.pixels_per_sample();
-    let mut tasks: Vec<((usize, usize, usize), ClassRows<'_, T>)> = Vec::new();
+    // One task per block: the kernel writes the block class-major into the task's scratch,
+    // which is then copied into the block's part of each class row (the rows of one block
+    // are not contiguous in the gradient).
+    let mut tasks: Vec<BlockTask<'_, T>> = Vec::new();
     for (b, sample) in grad.chunks_mut(shape.classes() * per_sample).enumerate() {
         let mut rows: Vec<_> = sample
             .chunks_mut(per_sample)
             .map(|row| row.chunks_mut(engine::BLOCK_PIXELS))
             .collect();
         for at in kernel_blocks(input, b) {
-            let mut out: ClassRows<'_, T> = Default::default();
-            for (o, row) in out.iter_mut().zip(rows.iter_mut()) {
-                *o = row.next().unwrap_or_default();
-            }
+            let out = rows.iter_mut().filter_map(Iterator::next).collect();
             tasks.push((at, out));
         }
     }
     pool.install(|| {
-        tasks.into_par_iter().all(|(at, mut out)| {
-            let coef = affine.get(at.0).copied().unwrap_or_default();
-            IsaKernel(isa).write(input, at, &coef, &mut out)
-        })
+        tasks
+            .into_par_iter()
+            .map_init(Vec::new, |scratch: &mut Vec<T>, (at, mut out)| {
+                let coef = affine.get(at.0).copied().unwrap_or_default();
+                scratch.resize(out.len() * at.2, T::zero());
+                let written = IsaKernel(isa).write(input, at, &coef, scratch);
+                for (row, part) in out.iter_mut().zip(scratch.chunks_exact(at.2.max(1))) {
+                    row.copy_from_slice(part);
+                }
+                written
+            })
+            .all(|written| written)
     })
 }
 
@@ -217,7 +233,8 @@ where
     L: Loss<T> + Sync + ?Sized,
 {
     let shape = input.shape();
-    if fused(loss, input) && pool.current_num_threads() > 1 && grad.len() == shape.elements() {
+    if block_split(loss, input) && pool.current_num_threads() > 1 && grad.len() == shape.elements()
+    {
         if let Some(stats) = kernel_accumulate(pool, isa, loss, input)? {
             let done = loss.finalize(&stats, &mut []);
             if !kernel_write(pool, isa, loss, input, &done.coef, grad) {
@@ -264,7 +281,7 @@ where
     T: Real,
     L: Loss<T> + Sync + ?Sized,
 {
-    if fused(loss, input) && pool.current_num_threads() > 1 {
+    if block_split(loss, input) && pool.current_num_threads() > 1 {
         if let Some(stats) = kernel_accumulate(pool, isa, loss, input)? {
             return Ok(loss.finalize(&stats, &mut []).value);
         }
