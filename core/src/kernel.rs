@@ -272,6 +272,31 @@ fn whole<X>(src: &[X], from: usize) -> Option<&[X; WIDTH]> {
     <&[X; WIDTH]>::try_from(src.get(from..end)?).ok()
 }
 
+/// Runs `$body` for each segment of the `len` pixels from pixel `first` of the input (`$at`
+/// is `(first, len)`; `$rows` are their logit rows): `$seg_rows` bound to the segment's
+/// part of the rows, `$codes` to its class codes, `$n` to its pixels and `$done` to its
+/// offset. Returns false from the enclosing function when a label is out of range or a
+/// range lies outside the buffers. A macro for the same reason as [`for_groups!`].
+macro_rules! for_segments {
+    ($input:expr, $rows:expr, $at:expr, $c:expr, |$seg_rows:ident, $codes:ident, $n:ident, $done:ident| $body:block) => {{
+        let (first, len) = $at;
+        let mut code = [0i32; SEGMENT];
+        let mut $done = 0;
+        while $done < len {
+            let $n = SEGMENT.min(len - $done);
+            let Some($codes) = code.get_mut(..$n) else {
+                return false;
+            };
+            if codes($input, first + $done, $codes, $c).is_none() {
+                return false;
+            }
+            let $seg_rows = $rows.map(|r| r.get($done..$done + $n).unwrap_or(&[]));
+            $body
+            $done += $n;
+        }
+    }};
+}
+
 /// Runs `$body` with `$g` bound to each group of the `$n` pixels of a segment (`$rows` and
 /// `$codes` hold at least `$n`), `$from` to its first pixel and `$count` to its pixels:
 /// whole groups straight from the rows, which the compiler loads as vectors, and the last
@@ -493,25 +518,19 @@ fn accumulate_for<T: Real, const C: usize>(
     let Some(rows) = rows::<T, C>(input.pred, per_sample, at) else {
         return false;
     };
-    let first = sample * per_sample + start;
     let mut lanes = Lanes::<T, C>::new();
-    let mut code = [0i32; SEGMENT];
-    let mut done = 0;
-    while done < len {
-        let n = SEGMENT.min(len - done);
-        let Some(seg) = code.get_mut(..n) else {
-            return false;
-        };
-        if codes(input, first + done, seg, C).is_none() {
-            return false;
+    for_segments!(
+        input,
+        rows,
+        (sample * per_sample + start, len),
+        C,
+        |seg_rows, seg, n, _done| {
+            for_groups!(T, C, &seg_rows, &*seg, n, |g, _from, _count| {
+                lanes.add(&g);
+            });
+            lanes.flush(sums);
         }
-        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
-        for_groups!(T, C, &seg_rows, &*seg, n, |g, _from, _count| {
-            lanes.add(&g);
-        });
-        lanes.flush(sums);
-        done += n;
-    }
+    );
     lanes.finite()
 }
 
@@ -545,46 +564,40 @@ fn write_for<T: Real, const C: usize>(
         core::array::from_fn(|c| T::of(x.get(c).copied().unwrap_or(0.0)))
     };
     let (a, b, k) = (pick(&coef.a), pick(&coef.b), pick(&coef.k));
-    let first = sample * per_sample + start;
-    let mut code = [0i32; SEGMENT];
-    let mut done = 0;
-    while done < len {
-        let n = SEGMENT.min(len - done);
-        let Some(seg) = code.get_mut(..n) else {
-            return false;
-        };
-        if codes(input, first + done, seg, C).is_none() {
-            return false;
+    for_segments!(
+        input,
+        rows,
+        (sample * per_sample + start, len),
+        C,
+        |seg_rows, seg, n, done| {
+            for_groups!(T, C, &seg_rows, &*seg, n, |g, from, count| {
+                let sm = softmax::<T, C, false>(&g.z);
+                let mut u = [[T::zero(); WIDTH]; C];
+                let mut dot = [T::zero(); WIDTH];
+                let classes = u.iter_mut().zip(&sm.s).zip(a.iter().zip(&b).zip(&k));
+                for (c, ((ur, sr), ((&a, &b), &k))) in classes.enumerate() {
+                    let label = c as i32;
+                    let lanes = ur.iter_mut().zip(sr).zip(g.code).zip(dot.iter_mut());
+                    for (((u, &s), &code), dot) in lanes {
+                        let hot = code == label;
+                        let t = if hot { a + b } else { b };
+                        let t = if code != IGNORED { t } else { T::zero() };
+                        *u = s * t + if hot { k } else { T::zero() };
+                        *dot = *dot + *u;
+                    }
+                }
+                for (c, (ur, sr)) in u.iter().zip(&sm.s).enumerate() {
+                    let at = c * len + done + from;
+                    let Some(dst) = dst.get_mut(at..at + count) else {
+                        return false;
+                    };
+                    match <&mut [T; WIDTH]>::try_from(&mut *dst) {
+                        Ok(dst) => store(dst, ur, sr, &dot),
+                        Err(_) => store(dst, ur, sr, &dot),
+                    }
+                }
+            });
         }
-        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
-        for_groups!(T, C, &seg_rows, &*seg, n, |g, from, count| {
-            let sm = softmax::<T, C, false>(&g.z);
-            let mut u = [[T::zero(); WIDTH]; C];
-            let mut dot = [T::zero(); WIDTH];
-            let classes = u.iter_mut().zip(&sm.s).zip(a.iter().zip(&b).zip(&k));
-            for (c, ((ur, sr), ((&a, &b), &k))) in classes.enumerate() {
-                let label = c as i32;
-                let lanes = ur.iter_mut().zip(sr).zip(g.code).zip(dot.iter_mut());
-                for (((u, &s), &code), dot) in lanes {
-                    let hot = code == label;
-                    let t = if hot { a + b } else { b };
-                    let t = if code != IGNORED { t } else { T::zero() };
-                    *u = s * t + if hot { k } else { T::zero() };
-                    *dot = *dot + *u;
-                }
-            }
-            for (c, (ur, sr)) in u.iter().zip(&sm.s).enumerate() {
-                let at = c * len + done + from;
-                let Some(dst) = dst.get_mut(at..at + count) else {
-                    return false;
-                };
-                match <&mut [T; WIDTH]>::try_from(&mut *dst) {
-                    Ok(dst) => store(dst, ur, sr, &dot),
-                    Err(_) => store(dst, ur, sr, &dot),
-                }
-            }
-        });
-        done += n;
-    }
+    );
     true
 }
