@@ -249,9 +249,10 @@ pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     accumulate_on(&Baseline, loss, input, stats, workspace)
 }
 
-/// True when `loss` on `input` runs through the fused kernel.
+/// True when `loss` on `input` runs through the fused kernel ([`kernel::fits`] and
+/// [`Loss::fused_labels`]).
 #[inline(always)]
-fn fused<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
+pub fn fused<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
     kernel::fits(input) && loss.fused_labels()
 }
 

@@ -21,9 +21,9 @@
 //! Per group of [`WIDTH`] pixels, pass 1 loads the `C` logit vectors, takes the stable
 //! softmax (with `ln Σe` from the sum of the other classes, as the tile path does for
 //! finding F13), and adds into per-lane accumulators: `T` for the bounded sums, flushed into
-//! `f64` every [`SEGMENT`] pixels, and `f64` for the cross entropy. Pass 2 recomputes the
-//! softmax and writes the gradient. Nothing else touches memory, which is what makes it
-//! several times faster than the tile pipeline (`docs/design.md`).
+//! `f64` every [`SEGMENT`] pixels (the cross entropy scaled by `2⁻⁷` so that no lane can
+//! overflow). Pass 2 recomputes the softmax and writes the gradient. Nothing else touches
+//! memory: 1.7× the tile pipeline on Dice+CE (`docs/design.md`).
 //!
 //! The kernel checks what pass 1 of the tile path checks (finite logits, labels in range);
 //! when a check fails it reports failure and the engine reruns the tile path, which finds
@@ -360,7 +360,7 @@ fn larger<T: Real>(a: T, b: T) -> T {
 }
 
 /// The stable softmax of a group, as the tile path takes it: the largest class's `e` is
-/// exactly 1 and `ln Σ e = ln_1p(Σ of the others)`, so a confident pixel keeps its tiny
+/// exactly 1 and `ln Σ e` comes from the sum of the others, so a confident pixel keeps its tiny
 /// `−ln s` in `f32` (finding F13).
 ///
 /// `LOG` asks for `lse` (pass 1); without it (pass 2) `lse` stays 0 and the work for it is
@@ -421,7 +421,8 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(z: &[&[T; WIDTH]; C]) -> So
     Softmax { s, d, lse }
 }
 
-/// Per-lane sums of a segment: `T` for the bounded ones, `f64` for the cross entropy.
+/// Per-lane `T` sums of a segment, flushed into `f64` at its end (the cross entropy scaled
+/// by [`NLL_SCALE`]).
 struct Lanes<T, const C: usize> {
     tp: [[T; WIDTH]; C],
     sum_s: [[T; WIDTH]; C],

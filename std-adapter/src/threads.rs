@@ -18,7 +18,7 @@
 use crate::simd::{self, Isa, IsaKernel};
 use rayon::prelude::*;
 use segloss::engine::{self, kernel_blocks, merge_blocks};
-use segloss::kernel::{self, Kernel, LabelGradient, LabelSums};
+use segloss::kernel::{Kernel, LabelGradient, LabelSums};
 use segloss::{Buffer, Error, Input, Loss, Real, Stats};
 
 /// True when `loss` on `input` can be split by sample: more than one sample, no workspace,
@@ -78,10 +78,7 @@ fn in_batch<T: Real>(e: Error, b: usize, input: &Input<'_, T>) -> Error {
 /// by sample, which measured faster: the block split copies each block's gradient from a
 /// scratch buffer into its class rows.)
 fn block_split<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> bool {
-    input.shape().batch() == 1
-        && kernel::fits(input)
-        && loss.fused_labels()
-        && loss.workspace_len(&input.shape()) == 0
+    input.shape().batch() == 1 && engine::fused(loss, input)
 }
 
 /// Kernel pass 1 with every block of every sample a task; the block sums are merged in
