@@ -102,7 +102,7 @@ pub fn exp_softmax_f32(x: f32) -> f32 {
     }
 }
 
-/// `ln x` for `f32` (`x ≥ 0`; `-inf` at 0, NaN below).
+/// `ln x` for `f32` (`x ≥ 0`; `-inf` at 0, NaN below 0 and for NaN).
 #[inline(always)]
 pub fn ln_f32(x: f32) -> f32 {
     const LN2: f32 = core::f32::consts::LN_2;
@@ -111,7 +111,8 @@ pub fn ln_f32(x: f32) -> f32 {
     let xs = if sub { x * 8_388_608.0 } else { x };
     let bits = xs.to_bits() as i32;
     // Split x = m · 2^e with m in [sqrt(1/2), sqrt(2)).
-    let offset = bits - 0x3f35_04f3; // bits of sqrt(1/2)
+    // Wrapping: a negative or sign-bit NaN `x` has negative `bits` (its result is NaN below).
+    let offset = bits.wrapping_sub(0x3f35_04f3); // bits of sqrt(1/2)
     let e = offset >> 23;
     let m = f32::from_bits((offset & 0x007f_ffff).wrapping_add(0x3f35_04f3) as u32);
     let e = e as f32 - if sub { 23.0 } else { 0.0 };
@@ -126,7 +127,7 @@ pub fn ln_f32(x: f32) -> f32 {
     let q = q * t2 + 1.0;
     let y = e * LN2 + 2.0 * t * q;
     let y = if x == 0.0 { f32::NEG_INFINITY } else { y };
-    let y = if x < 0.0 { f32::NAN } else { y };
+    let y = if x < 0.0 || x.is_nan() { f32::NAN } else { y };
     if x == f32::INFINITY {
         f32::INFINITY
     } else {

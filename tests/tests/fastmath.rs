@@ -100,6 +100,20 @@ fn ln_is_within_a_few_ulp_over_positive_floats() {
 }
 
 #[test]
+fn ln_of_negatives_and_nans_is_nan_without_overflow() {
+    // Negatives of magnitude below about 0.7 (and -0) have bit patterns that once made the
+    // exponent split overflow (a panic in debug builds, found by the differential fuzzer
+    // through the kernel's softmax of NaN logits).
+    assert_eq!(ln_f32(-0.0), f32::NEG_INFINITY);
+    for x in [-0.5f32, -1e-30, -f32::MIN_POSITIVE, -1e-45, -0.7, -f32::MAX] {
+        assert!(ln_f32(x).is_nan(), "ln({x})");
+    }
+    for bits in [0x7fc0_0000u32, 0xffc0_0000, 0x7f80_0001, 0xff80_0001] {
+        assert!(ln_f32(f32::from_bits(bits)).is_nan(), "ln of NaN {bits:#x}");
+    }
+}
+
+#[test]
 fn ln_1p_is_accurate_for_small_and_unit_arguments() {
     let mut worst = 0;
     let mut bits = 1u32;
