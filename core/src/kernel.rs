@@ -340,12 +340,11 @@ macro_rules! for_groups {
     }};
 }
 
-/// A group's softmax: `s` per class and lane, `ln s`-ready shifted logits `d = z − max`
-/// (floored at `−T::MAX`), and `ln Σ e^d` per lane.
+/// A group's softmax: `s` per class and lane (0 where the pixel is ignored), and (pass 1)
+/// the labelled class's cross entropy `−ln s_y` per lane.
 struct Softmax<T, const C: usize> {
     s: [[T; WIDTH]; C],
-    d: [[T; WIDTH]; C],
-    lse: [T; WIDTH],
+    ce: [T; WIDTH],
 }
 
 /// The larger of `a` and `b` as one compare-and-select (one `maxps`), without `max`'s NaN
@@ -363,10 +362,14 @@ fn larger<T: Real>(a: T, b: T) -> T {
 /// exactly 1 and `ln Σ e` comes from the sum of the others, so a confident pixel keeps its tiny
 /// `−ln s` in `f32` (finding F13).
 ///
-/// `LOG` asks for `lse` (pass 1); without it (pass 2) `lse` stays 0 and the work for it is
-/// not compiled, which LLVM does not always find out for itself.
+/// `LOG` asks for `ce` (pass 1): `ln Σ e^d − d_y` with `d = z − max` (floored at
+/// `−T::MAX`) and `y` the lane's label. Without it (pass 2) `ce` stays 0 and the work for it
+/// is not compiled, which LLVM does not always find out for itself.
 #[inline(always)]
-fn softmax<T: Real, const C: usize, const LOG: bool>(z: &[&[T; WIDTH]; C]) -> Softmax<T, C> {
+fn softmax<T: Real, const C: usize, const LOG: bool>(
+    z: &[&[T; WIDTH]; C],
+    code: &[i32; WIDTH],
+) -> Softmax<T, C> {
     let floor = -T::max_value();
     let mut classes = z.iter();
     let mut m = classes.next().map_or([T::zero(); WIDTH], |&x| *x);
@@ -375,42 +378,45 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(z: &[&[T; WIDTH]; C]) -> So
             *m = larger(*m, v);
         }
     }
-    let mut d = [[T::zero(); WIDTH]; C];
     let mut e = [[T::zero(); WIDTH]; C];
     let mut sum = [T::zero(); WIDTH];
     let mut rest = [T::zero(); WIDTH];
     let mut ones = [T::zero(); WIDTH];
-    for ((dr, er), &zr) in d.iter_mut().zip(e.iter_mut()).zip(z) {
-        let lanes = dr.iter_mut().zip(er.iter_mut()).zip(zr).zip(&m);
-        let totals = sum.iter_mut().zip(rest.iter_mut()).zip(ones.iter_mut());
-        for ((((dk, ek), &zk), &mk), ((sk, rk), ok)) in lanes.zip(totals) {
-            *dk = larger(zk - mk, floor);
-            *ek = dk.vexp_softmax();
+    let mut d_label = [T::zero(); WIDTH];
+    for (c, (er, &zr)) in e.iter_mut().zip(z).enumerate() {
+        let label = c as i32;
+        let lanes = er.iter_mut().zip(zr).zip(&m).zip(code);
+        let totals = sum
+            .iter_mut()
+            .zip(rest.iter_mut())
+            .zip(ones.iter_mut())
+            .zip(d_label.iter_mut());
+        for ((((ek, &zk), &mk), &ck), (((sk, rk), ok), dk)) in lanes.zip(totals) {
+            let d = larger(zk - mk, floor);
+            *ek = d.vexp_softmax();
             *sk = *sk + *ek;
             if LOG {
                 let top = *ek >= T::one();
                 *rk = *rk + if top { T::zero() } else { *ek };
                 *ok = *ok + if top { T::one() } else { T::zero() };
+                *dk = *dk + if ck == label { d } else { T::zero() };
             }
         }
     }
     // `ln Σe = ln(1 + x)` with `x = rest + ones − 1` the sum of the other classes: from
     // the rounded `u = Σe`, `ln u + (x − (u − 1)) / u` (exact when `u` rounds to 1).
     let mut inv = [T::zero(); WIDTH];
-    for (i, &s) in inv.iter_mut().zip(&sum) {
-        *i = T::one() / s;
-    }
-    let mut lse = [T::zero(); WIDTH];
-    if LOG {
-        let lanes = lse
-            .iter_mut()
-            .zip(&rest)
-            .zip(&ones)
-            .zip(sum.iter().zip(&inv));
-        for (((l, &r), &o), (&u, &i)) in lanes {
+    let mut ce = [T::zero(); WIDTH];
+    let lanes = inv.iter_mut().zip(ce.iter_mut()).zip(code);
+    let totals = sum.iter().zip(&rest).zip(&ones).zip(&d_label);
+    for (((i, ce), &ck), (((&u, &r), &o), &dy)) in lanes.zip(totals) {
+        let inv = T::one() / u;
+        if LOG {
             let x = r + (o - T::one());
-            *l = u.vln() + (x - (u - T::one())) * i;
+            let lse = u.vln() + (x - (u - T::one())) * inv;
+            *ce = -larger(dy - lse, floor);
         }
+        *i = if ck != IGNORED { inv } else { T::zero() };
     }
     let mut s = e;
     for row in s.iter_mut() {
@@ -418,7 +424,7 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(z: &[&[T; WIDTH]; C]) -> So
             *x = *x * i;
         }
     }
-    Softmax { s, d, lse }
+    Softmax { s, ce }
 }
 
 /// Per-lane `T` sums of a segment, flushed into `f64` at its end (the cross entropy scaled
@@ -426,7 +432,6 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(z: &[&[T; WIDTH]; C]) -> So
 struct Lanes<T, const C: usize> {
     tp: [[T; WIDTH]; C],
     sum_s: [[T; WIDTH]; C],
-    count: [[T; WIDTH]; C],
     nll: [[T; WIDTH]; C],
     check: [T; WIDTH],
 }
@@ -437,7 +442,6 @@ impl<T: Real, const C: usize> Lanes<T, C> {
         Lanes {
             tp: [[T::zero(); WIDTH]; C],
             sum_s: [[T::zero(); WIDTH]; C],
-            count: [[T::zero(); WIDTH]; C],
             nll: [[T::zero(); WIDTH]; C],
             check: [T::zero(); WIDTH],
         }
@@ -458,26 +462,20 @@ impl<T: Real, const C: usize> Lanes<T, C> {
         for (c, &t) in self.check.iter_mut().zip(&total) {
             *c = *c + t * T::zero();
         }
-        let sm = softmax::<T, C, true>(&g.z);
-        let floor = -T::max_value();
+        let sm = softmax::<T, C, true>(&g.z, g.code);
         let scale = T::of(NLL_SCALE);
-        let classes = (self.tp.iter_mut().zip(self.sum_s.iter_mut()))
-            .zip(self.count.iter_mut().zip(self.nll.iter_mut()))
-            .zip(sm.s.iter().zip(&sm.d));
-        for (c, (((tp, sum_s), (count, nll)), (s, d))) in classes.enumerate() {
+        let classes =
+            (self.tp.iter_mut().zip(self.sum_s.iter_mut())).zip(self.nll.iter_mut().zip(&sm.s));
+        for (c, ((tp, sum_s), (nll, s))) in classes.enumerate() {
             let label = c as i32;
             let lanes = (tp.iter_mut().zip(sum_s.iter_mut()))
-                .zip(count.iter_mut().zip(nll.iter_mut()))
-                .zip(s.iter().zip(d))
-                .zip(g.code.iter().zip(&sm.lse));
-            for ((((tp, sum_s), (count, nll)), (&s, &d)), (&code, &lse)) in lanes {
+                .zip(nll.iter_mut().zip(s))
+                .zip(g.code.iter().zip(&sm.ce));
+            for (((tp, sum_s), (nll, &s)), (&code, &ce)) in lanes {
                 let hot = code == label;
-                let valid = code != IGNORED;
-                *sum_s = *sum_s + if valid { s } else { T::zero() };
+                *sum_s = *sum_s + s;
                 *tp = *tp + if hot { s } else { T::zero() };
-                *count = *count + if hot { T::one() } else { T::zero() };
-                let ce = -larger(d - lse, floor) * scale;
-                *nll = *nll + if hot { ce } else { T::zero() };
+                *nll = *nll + if hot { ce * scale } else { T::zero() };
             }
         }
     }
@@ -492,19 +490,27 @@ impl<T: Real, const C: usize> Lanes<T, C> {
     #[inline(always)]
     fn flush(&mut self, sums: &mut LabelSums) {
         let wide = |row: &[T; WIDTH]| row.iter().fold(0.0f64, |a, x| a + x.wide());
-        let outs =
-            (sums.tp.iter_mut().zip(&mut sums.sum_s)).zip(sums.count.iter_mut().zip(&mut sums.nll));
-        let rows = (self.tp.iter().zip(&self.sum_s)).zip(self.count.iter().zip(&self.nll));
-        for (((tp, s), (n, nll)), ((ltp, ls), (ln, lnll))) in outs.zip(rows) {
+        let outs = sums.tp.iter_mut().zip(&mut sums.sum_s).zip(&mut sums.nll);
+        let rows = self.tp.iter().zip(&self.sum_s).zip(&self.nll);
+        for (((tp, s), nll), ((ltp, ls), lnll)) in outs.zip(rows) {
             *tp += wide(ltp);
             *s += wide(ls);
-            *n += wide(ln);
             *nll += wide(lnll) / NLL_SCALE;
         }
         self.tp = [[T::zero(); WIDTH]; C];
         self.sum_s = [[T::zero(); WIDTH]; C];
-        self.count = [[T::zero(); WIDTH]; C];
         self.nll = [[T::zero(); WIDTH]; C];
+    }
+}
+
+/// Adds the pixels of each class among a segment's `codes` into `count`: integers, so exact
+/// in any order, and counted in a loop of their own, which spends none of the softmax
+/// loop's registers on them.
+#[inline(always)]
+fn count_labels<const C: usize>(codes: &[i32], count: &mut [f64; MAX_KERNEL_CLASSES]) {
+    for (label, n) in count.iter_mut().take(C).enumerate() {
+        let label = label as i32;
+        *n += codes.iter().filter(|&&c| c == label).count() as f64;
     }
 }
 
@@ -530,6 +536,7 @@ fn accumulate_for<T: Real, const C: usize>(
                 lanes.add(&g);
             });
             lanes.flush(sums);
+            count_labels::<C>(seg, &mut sums.count);
         }
     );
     lanes.finite()
@@ -572,7 +579,7 @@ fn write_for<T: Real, const C: usize>(
         C,
         |seg_rows, seg, n, done| {
             for_groups!(T, C, &seg_rows, &*seg, n, |g, from, count| {
-                let sm = softmax::<T, C, false>(&g.z);
+                let sm = softmax::<T, C, false>(&g.z, g.code);
                 let mut u = [[T::zero(); WIDTH]; C];
                 let mut dot = [T::zero(); WIDTH];
                 let classes = u.iter_mut().zip(&sm.s).zip(a.iter().zip(&b).zip(&k));
@@ -580,10 +587,9 @@ fn write_for<T: Real, const C: usize>(
                     let label = c as i32;
                     let lanes = ur.iter_mut().zip(sr).zip(g.code).zip(dot.iter_mut());
                     for (((u, &s), &code), dot) in lanes {
+                        // `s` is 0 on ignored pixels, which makes `u` 0 there.
                         let hot = code == label;
-                        let t = if hot { a + b } else { b };
-                        let t = if code != IGNORED { t } else { T::zero() };
-                        *u = s * t + if hot { k } else { T::zero() };
+                        *u = s * if hot { a + b } else { b } + if hot { k } else { T::zero() };
                         *dot = *dot + *u;
                     }
                 }
