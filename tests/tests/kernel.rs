@@ -169,20 +169,35 @@ fn kernel_declines_what_it_cannot_compute() {
 #[test]
 fn kernel_leaves_errors_to_the_tile_path() {
     let shape = Shape::new(2, 3, &[40]).unwrap();
-    let mut pred = vec![0.25f32; shape.elements()];
     let labels: Vec<u16> = (0..shape.pixels()).map(|i| (i % 3) as u16).collect();
-    pred[3 * 40 + 40 + 21] = f32::NAN;
-    let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
-    let mut grad = vec![7.0f32; shape.elements()];
-    let err = engine::forward_backward(&DiceCe::new(), &input, &mut [], &mut grad).unwrap_err();
-    assert_eq!(
-        err,
-        Error::NonFinite {
-            what: Buffer::Prediction,
-            index: 3 * 40 + 40 + 21
+    // One pixel's logits all NaN (with payloads) or all infinite: the kernel's bit-level
+    // `exp` turns some payloads into small negative sums, whose `ln` once overflowed an
+    // integer (a panic in debug builds; finding F18).
+    let bad = [
+        0x7fc0_0000u32,
+        0x7f80_0001,
+        0xff80_0001,
+        0x7fbf_ffff,
+        0x7f80_0000,
+    ];
+    for bits in bad {
+        let mut pred = vec![0.25f32; shape.elements()];
+        for class in 0..3 {
+            pred[3 * 40 + class * 40 + 21] = f32::from_bits(bits);
         }
-    );
-    assert!(grad.iter().all(|&g| g == 7.0));
+        let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+        let mut grad = vec![7.0f32; shape.elements()];
+        let err = engine::forward_backward(&DiceCe::new(), &input, &mut [], &mut grad);
+        assert_eq!(
+            err.unwrap_err(),
+            Error::NonFinite {
+                what: Buffer::Prediction,
+                index: 3 * 40 + 21
+            },
+            "logit bits {bits:#x}"
+        );
+        assert!(grad.iter().all(|&g| g == 7.0));
+    }
 
     let pred = vec![0.25f32; shape.elements()];
     let mut labels = labels;
