@@ -172,7 +172,7 @@ fn kernel_leaves_errors_to_the_tile_path() {
     let labels: Vec<u16> = (0..shape.pixels()).map(|i| (i % 3) as u16).collect();
     // One pixel's logits all NaN (with payloads) or all infinite: the kernel's bit-level
     // `exp` turns some payloads into small negative sums, whose `ln` once overflowed an
-    // integer (a panic in debug builds; finding F18).
+    // integer (a panic in debug builds; finding F19).
     let bad = [
         0x7fc0_0000u32,
         0x7f80_0001,
