@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""Times segloss's exact EDT against the seung-lab `edt` package and scipy, on one thread.
+"""Times segloss's exact EDT against the seung-lab `edt` package and scipy.
 
 Generates a 128^3 mask of random balls (seeded), writes it to a temporary file, then on the
 same mask and in the same run:
 
   * segloss: `cargo run --release -p segloss-std --example bench_edt -- --mask FILE ...`
     (median of K runs, measured inside the Rust process), f32 and f64 outputs;
-  * edt:     `edt.edt(mask, anisotropy=spacing, parallel=1)` (float32), median of K runs;
-  * scipy:   `scipy.ndimage.distance_transform_edt(mask, sampling=spacing)` (float64).
+  * edt:     `edt.edt(mask, anisotropy=spacing, parallel=N)` (float32), median of K runs;
+  * scipy:   `scipy.ndimage.distance_transform_edt(mask, sampling=spacing)` (float64, one
+    thread: scipy has no threads).
+
+With `--threads N` (default 1) segloss splits rows and lines across N threads
+(`segloss_std::edt::run`) and `edt` gets `parallel=N`.
 
 for unit spacing and an anisotropic spacing, checks segloss's output against scipy, and
 prints a table with the ratios to segloss f32.
 
-    ~/.cache/segloss-venv/bin/python scripts/bench_edt.py [--size 128] [--runs 11]
+    ~/.cache/segloss-venv/bin/python scripts/bench_edt.py [--size 128] [--runs 11] [--threads 1]
 """
 from __future__ import annotations
 
@@ -55,10 +59,11 @@ def median_time(fn, runs: int) -> float:
     return float(np.median(times))
 
 
-def segloss(mask_file: Path, dims, spacing, runs: int, ty: str, out: Path) -> float:
+def segloss(mask_file: Path, dims, spacing, runs: int, ty: str, out: Path,
+            threads: int) -> float:
     cmd = [str(EXAMPLE), "--mask", str(mask_file), "--dims", ",".join(map(str, dims)),
            "--spacing", ",".join(map(repr, spacing)), "--runs", str(runs), "--type", ty,
-           "--out", str(out)]
+           "--out", str(out), "--threads", str(threads)]
     res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     return res["median_s"]
 
@@ -68,13 +73,15 @@ def main():
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--scipy-runs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "segloss-std", "--example",
                     "bench_edt"], check=True, cwd=REPO)
     n = args.size
     mask = balls(n)
-    print(f"mask: {n}^3 random balls, {mask.mean():.1%} nonzero; one thread; "
+    print(f"mask: {n}^3 random balls, {mask.mean():.1%} nonzero; {args.threads} thread(s) "
+          f"(scipy: one); "
           f"median of {args.runs} runs (scipy: {args.scipy_runs})")
     print(f"edt {metadata.version('edt')}, "
           f"scipy {scipy.__version__}, numpy {np.__version__}\n")
@@ -84,15 +91,18 @@ def main():
         mask.astype(np.uint8).tofile(mask_file)
         for spacing in ((1.0, 1.0, 1.0), (2.5, 0.8, 0.8)):
             out = {ty: Path(tmp) / f"out_{ty}.raw" for ty in ("f32", "f64")}
-            t32 = segloss(mask_file, mask.shape, spacing, args.runs, "f32", out["f32"])
-            t64 = segloss(mask_file, mask.shape, spacing, args.runs, "f64", out["f64"])
-            t_edt = median_time(lambda: edt.edt(mask, anisotropy=spacing, parallel=1), args.runs)
+            t32 = segloss(mask_file, mask.shape, spacing, args.runs, "f32", out["f32"],
+                          args.threads)
+            t64 = segloss(mask_file, mask.shape, spacing, args.runs, "f64", out["f64"],
+                          args.threads)
+            t_edt = median_time(lambda: edt.edt(mask, anisotropy=spacing, parallel=args.threads),
+                                args.runs)
             t_sp = median_time(lambda: ndi.distance_transform_edt(mask, sampling=spacing),
                                args.scipy_runs)
             ref = ndi.distance_transform_edt(mask, sampling=spacing)
             d32 = np.fromfile(out["f32"], np.float32).reshape(mask.shape)
             d64 = np.fromfile(out["f64"], np.float64).reshape(mask.shape)
-            d_edt = edt.edt(mask, anisotropy=spacing, parallel=1)
+            d_edt = edt.edt(mask, anisotropy=spacing, parallel=args.threads)
             err = {
                 "segloss f32": np.max(np.abs(d32 - ref) / np.maximum(ref, 1.0)),
                 "segloss f64": np.max(np.abs(d64 - ref) / np.maximum(ref, 1.0)),

@@ -4,6 +4,7 @@
 //! command ([`cli`]).
 
 pub mod cli;
+pub mod edt;
 pub mod npy;
 pub mod runtime;
 pub mod simd;

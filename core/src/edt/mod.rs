@@ -38,7 +38,7 @@ pub(crate) use signed::{field, label_at, signed_map, two_sided_raw};
 pub use signed::{signed_maps, two_sided, SignedMaps};
 
 use crate::{Error, Real};
-use separable::{first_pass, other_passes, Sides};
+use separable::{columns_pass, first_pass, other_passes, Sides};
 
 /// The largest extent `(size + 1) · spacing` of a grid axis: three axes' squared extents
 /// (`3e36`) stay below `f32::MAX`, so the transform's sums of squares never overflow.
@@ -222,12 +222,7 @@ impl Edt {
         ws: &mut [T],
     ) -> Result<(), Error> {
         self.check(out, ws)?;
-        let seen = first_pass(&self.grid, out, Sides::One, |at, row| {
-            for (k, x) in row.iter_mut().enumerate() {
-                *x = if nonzero(at + k) { T::one() } else { T::zero() };
-            }
-        });
-        if !seen.first {
+        if !self.first_rows(nonzero, 0, out) {
             fill_no_zero(&self.grid, self.no_zero, self.squared, out);
             return Ok(());
         }
@@ -242,6 +237,139 @@ impl Edt {
     fn check<T>(&self, out: &[T], ws: &[T]) -> Result<(), Error> {
         check_buffers(&self.grid, out, ws)
     }
+
+    /// Voxels per row of the contiguous axis: [`Edt::first_rows`] takes whole rows.
+    pub fn row_len(&self) -> usize {
+        self.grid.dims().last().copied().unwrap_or(1).max(1)
+    }
+
+    /// The first of the transform's passes, on the whole rows `rows` of the output that
+    /// start at flat index `at` (a multiple of [`Edt::row_len`]): loads the markers of
+    /// `nonzero` and scans each row. True when the rows hold a zero voxel.
+    ///
+    /// With [`Edt::axis_passes`], [`Edt::columns`], [`Edt::root`] and
+    /// [`Edt::fill_no_zero`], this is [`Edt::run_by`] in pieces that can run on separate
+    /// threads (`segloss_std::edt`): each piece writes only its own voxels, so any split
+    /// gives [`Edt::run_by`]'s bits.
+    ///
+    /// ```
+    /// use segloss::edt::Edt;
+    /// let edt = Edt::new(&[2, 3], &[])?;
+    /// let mask = [true, true, true, true, false, true];
+    /// let (mut whole, mut pieces) = ([0.0f32; 6], [0.0f32; 6]);
+    /// edt.run(&mask, &mut whole, &mut vec![0.0; edt.workspace_len()])?;
+    /// let (top, bottom) = pieces.split_at_mut(3); // one row each
+    /// let seen = edt.first_rows(|i| mask[i], 0, top) | edt.first_rows(|i| mask[i], 3, bottom);
+    /// assert!(seen);
+    /// let mut ws = vec![0.0; edt.workspace_len()];
+    /// for pass in edt.axis_passes() {
+    ///     let (top, bottom) = pieces.split_at_mut(3);
+    ///     let (a, b) = (top.split_at_mut(1), bottom.split_at_mut(1));
+    ///     edt.columns(&pass, &mut [a.0, b.0], &mut ws)?; // column 0
+    ///     edt.columns(&pass, &mut [a.1, b.1], &mut ws)?; // columns 1 and 2
+    /// }
+    /// assert_eq!(whole, pieces);
+    /// # Ok::<(), segloss::Error>(())
+    /// ```
+    pub fn first_rows<T: Real>(
+        &self,
+        nonzero: impl Fn(usize) -> bool,
+        at: usize,
+        rows: &mut [T],
+    ) -> bool {
+        let seen = first_pass(&self.grid, rows, Sides::One, |offset, row| {
+            for (k, x) in row.iter_mut().enumerate() {
+                *x = if nonzero(at + offset + k) {
+                    T::one()
+                } else {
+                    T::zero()
+                };
+            }
+        });
+        seen.first
+    }
+
+    /// The passes after [`Edt::first_rows`], in the order they run (none for one axis).
+    pub fn axis_passes(&self) -> impl Iterator<Item = AxisPass> + '_ {
+        let dims = self.grid.dims();
+        let rank = dims.len();
+        let mut stride = self.row_len();
+        (0..rank.saturating_sub(1)).rev().map(move |axis| {
+            let n = dims.get(axis).copied().unwrap_or(1);
+            let s = self.grid.spacing().get(axis).copied().unwrap_or(1.0);
+            let pass = AxisPass {
+                n,
+                stride,
+                weight: s * s,
+                last: axis == 0,
+            };
+            stride *= n;
+            pass
+        })
+    }
+
+    /// Runs `pass` on the lines that cross `rows`: the pass's [`AxisPass::n`] rows of one of
+    /// its blocks, each cut to the same columns (the lines are the columns). The last pass
+    /// also takes the square root, unless the transform is [`Edt::squared`]. `ws` holds at
+    /// least [`Edt::workspace_len`] elements.
+    pub fn columns<T: Real>(
+        &self,
+        pass: &AxisPass,
+        rows: &mut [&mut [T]],
+        ws: &mut [T],
+    ) -> Result<(), Error> {
+        let width = rows.first().map_or(0, |r| r.len());
+        if rows.len() != pass.n || rows.iter().any(|r| r.len() != width) {
+            return Err(Error::Length {
+                what: crate::Buffer::PixelMap,
+                expected: pass.n.saturating_mul(width),
+                got: rows.iter().map(|r| r.len()).sum(),
+            });
+        }
+        let needed = self.workspace_len();
+        if ws.len() < needed {
+            return Err(Error::Workspace {
+                needed,
+                got: ws.len(),
+            });
+        }
+        let w = T::of(pass.weight);
+        if pass.last && !self.squared {
+            columns_pass(rows, width, ws, pass.n, w, Sides::One, &|x: T| x.sqrt());
+        } else {
+            columns_pass(rows, width, ws, pass.n, w, Sides::One, &|x| x);
+        }
+        Ok(())
+    }
+
+    /// The last step for a grid of one axis, which has no [`Edt::axis_passes`]: the square
+    /// root of every value of `part`, unless the transform is [`Edt::squared`].
+    pub fn root<T: Real>(&self, part: &mut [T]) {
+        if !self.squared {
+            part.iter_mut().for_each(|x| *x = x.sqrt());
+        }
+    }
+
+    /// Fills `out` (the whole output) with the answer of [`Edt::with_no_zero`]'s policy, for
+    /// a mask in which no [`Edt::first_rows`] saw a zero voxel.
+    pub fn fill_no_zero<T: Real>(&self, out: &mut [T]) {
+        fill_no_zero(&self.grid, self.no_zero, self.squared, out);
+    }
+}
+
+/// One of the passes after the first of an [`Edt`]: the lines along one axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AxisPass {
+    /// Voxels per line: the axis's size.
+    pub n: usize,
+    /// Elements between neighbours on a line: the output is a sequence of blocks of
+    /// `n · stride` elements, and each block holds `stride` lines, one per column of its
+    /// `n` rows.
+    pub stride: usize,
+    /// The axis's squared spacing.
+    weight: f64,
+    /// True for the pass that finishes the transform.
+    last: bool,
 }
 
 /// Checks an output of the grid's size and a long enough workspace.

@@ -104,6 +104,48 @@ pub(crate) fn other_passes<T: Real>(
     }
 }
 
+/// The `n` rows of one block of an axis pass: the lines of the pass run across them, one
+/// element per row.
+pub(crate) trait Rows<T> {
+    /// Row `r` (empty past the last).
+    fn row(&self, r: usize) -> &[T];
+    /// Row `r`, to write (empty past the last).
+    fn row_mut(&mut self, r: usize) -> &mut [T];
+}
+
+/// A block of `out` cut into rows of `stride` elements.
+struct BlockRows<'a, T> {
+    block: &'a mut [T],
+    stride: usize,
+}
+
+impl<T> Rows<T> for BlockRows<'_, T> {
+    fn row(&self, r: usize) -> &[T] {
+        let from = r.saturating_mul(self.stride);
+        self.block
+            .get(from..from.saturating_add(self.stride))
+            .unwrap_or(&[])
+    }
+
+    fn row_mut(&mut self, r: usize) -> &mut [T] {
+        let from = r.saturating_mul(self.stride);
+        self.block
+            .get_mut(from..from.saturating_add(self.stride))
+            .unwrap_or(&mut [])
+    }
+}
+
+/// Rows given one slice each (the same columns of every row of a block).
+impl<T> Rows<T> for [&mut [T]] {
+    fn row(&self, r: usize) -> &[T] {
+        self.get(r).map_or(&[], |x| &**x)
+    }
+
+    fn row_mut(&mut self, r: usize) -> &mut [T] {
+        self.get_mut(r).map_or(&mut [], |x| &mut **x)
+    }
+}
+
 /// One pass along an axis of `n` voxels whose neighbours lie `stride` elements apart.
 #[inline(never)]
 fn axis_pass<T: Real>(
@@ -115,80 +157,96 @@ fn axis_pass<T: Real>(
     sides: Sides,
     finish: impl Fn(T) -> T,
 ) {
+    for block in out.chunks_exact_mut(n.saturating_mul(stride).max(1)) {
+        let mut rows = BlockRows { block, stride };
+        columns_pass(&mut rows, stride, ws, n, w, sides, &finish);
+    }
+}
+
+/// The lines across the `n` rows of `rows`, columns `0..width`, `BLOCK_LINES` at a time:
+/// each chunk of columns is transposed into `ws`, run through the lower envelope and written
+/// back through `finish`.
+pub(crate) fn columns_pass<T: Real, R: Rows<T> + ?Sized>(
+    rows: &mut R,
+    width: usize,
+    ws: &mut [T],
+    n: usize,
+    w: T,
+    sides: Sides,
+    finish: &impl Fn(T) -> T,
+) {
     let (lines, scratch) = ws.split_at_mut((BLOCK_LINES * n).min(ws.len()));
     let Some(mut env) = Envelope::new(scratch, n) else {
         return;
     };
-    for block in out.chunks_exact_mut(n.saturating_mul(stride).max(1)) {
-        let mut c0 = 0;
-        while c0 < stride {
-            let width = BLOCK_LINES.min(stride - c0);
-            let lines = lines.get_mut(..width * n).unwrap_or(&mut []);
-            // Gather: row r of the block's column chunk becomes element r of each line, and
-            // each line notes whether it holds positive and negative values.
-            let mut pos = [false; BLOCK_LINES];
-            let mut neg = [false; BLOCK_LINES];
-            for (r, row) in block.chunks_exact(stride.max(1)).enumerate() {
-                let seg = row.get(c0..c0 + width).unwrap_or(&[]);
-                let flags = pos.iter_mut().zip(neg.iter_mut());
-                for ((line, &x), (p, q)) in lines.chunks_exact_mut(n.max(1)).zip(seg).zip(flags) {
-                    if let Some(t) = line.get_mut(r) {
-                        *t = x;
-                    }
-                    *p |= x > T::zero();
-                    *q |= x < T::zero();
+    let mut c0 = 0;
+    while c0 < width {
+        let chunk = BLOCK_LINES.min(width - c0);
+        let lines = lines.get_mut(..chunk * n).unwrap_or(&mut []);
+        // Gather: row r of the column chunk becomes element r of each line, and each line
+        // notes whether it holds positive and negative values.
+        let mut pos = [false; BLOCK_LINES];
+        let mut neg = [false; BLOCK_LINES];
+        for r in 0..n {
+            let seg = rows.row(r).get(c0..c0 + chunk).unwrap_or(&[]);
+            let flags = pos.iter_mut().zip(neg.iter_mut());
+            for ((line, &x), (p, q)) in lines.chunks_exact_mut(n.max(1)).zip(seg).zip(flags) {
+                if let Some(t) = line.get_mut(r) {
+                    *t = x;
                 }
+                *p |= x > T::zero();
+                *q |= x < T::zero();
             }
-            // A line of zeros (sites only, all at distance 0) stays as it is, and so does a
-            // chunk of such lines.
-            if !pos.iter().chain(neg.iter()).any(|&f| f) {
-                c0 += width;
-                continue;
-            }
-            for ((line, &p), &q) in lines.chunks_exact_mut(n.max(1)).zip(&pos).zip(&neg) {
-                match sides {
-                    Sides::One if p => env.run(line, w, |x| x, |x, d| *x = d),
-                    Sides::One => {}
-                    Sides::Two => {
-                        // Foreground voxels: the background voxels are the sites (value 0).
-                        if p {
-                            env.run(
-                                line,
-                                w,
-                                |x| if x > T::zero() { x } else { T::zero() },
-                                |x, d| {
-                                    if *x > T::zero() {
-                                        *x = d
-                                    }
-                                },
-                            );
-                        }
-                        // Background voxels: the foreground voxels are the sites.
-                        if q {
-                            env.run(
-                                line,
-                                w,
-                                |x| if x < T::zero() { -x } else { T::zero() },
-                                |x, d| {
-                                    if *x < T::zero() {
-                                        *x = -d
-                                    }
-                                },
-                            );
-                        }
-                    }
-                }
-            }
-            // Scatter back.
-            for (r, row) in block.chunks_exact_mut(stride.max(1)).enumerate() {
-                let seg = row.get_mut(c0..c0 + width).unwrap_or(&mut []);
-                for (line, x) in lines.chunks_exact(n.max(1)).zip(seg) {
-                    if let Some(&t) = line.get(r) {
-                        *x = finish(t);
-                    }
-                }
-            }
-            c0 += width;
         }
+        // A line of zeros (sites only, all at distance 0) stays as it is, and so does a
+        // chunk of such lines.
+        if !pos.iter().chain(neg.iter()).any(|&f| f) {
+            c0 += chunk;
+            continue;
+        }
+        for ((line, &p), &q) in lines.chunks_exact_mut(n.max(1)).zip(&pos).zip(&neg) {
+            match sides {
+                Sides::One if p => env.run(line, w, |x| x, |x, d| *x = d),
+                Sides::One => {}
+                Sides::Two => {
+                    // Foreground voxels: the background voxels are the sites (value 0).
+                    if p {
+                        env.run(
+                            line,
+                            w,
+                            |x| if x > T::zero() { x } else { T::zero() },
+                            |x, d| {
+                                if *x > T::zero() {
+                                    *x = d
+                                }
+                            },
+                        );
+                    }
+                    // Background voxels: the foreground voxels are the sites.
+                    if q {
+                        env.run(
+                            line,
+                            w,
+                            |x| if x < T::zero() { -x } else { T::zero() },
+                            |x, d| {
+                                if *x < T::zero() {
+                                    *x = -d
+                                }
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        // Scatter back.
+        for r in 0..n {
+            let seg = rows.row_mut(r).get_mut(c0..c0 + chunk).unwrap_or(&mut []);
+            for (line, x) in lines.chunks_exact(n.max(1)).zip(seg) {
+                if let Some(&t) = line.get(r) {
+                    *x = finish(t);
+                }
+            }
+        }
+        c0 += chunk;
     }
 }

@@ -106,7 +106,8 @@ Prints one JSON object on stdout: {\"loss\": ..., \"members\": [{\"name\", \"wei
 
 const BENCH_HELP: &str = "\
 segloss bench edt --input MASK.npy [--spacing S0,S1[,S2]] [--iters K] [--threads N]:
-time the exact EDT of a mask (f32, one thread; the last stdout line is JSON with median_s)
+time the exact EDT of a mask (f32; with N > 1 threads its rows and lines are split across
+them, with the same bits; the last stdout line is JSON with median_s)
 
 segloss bench loss: time a fused loss (value + gradient) on random inputs
 
@@ -117,9 +118,10 @@ Usage: segloss bench loss --loss SPEC --shape B,C,S... [options]
   --activation A      softmax | sigmoid | none (default softmax, sigmoid when C = 1)
   --dtype D           f32 (default) | f64
   --iters K           timed iterations after one warm-up (default 10); the median counts
-  --threads N         worker threads (default 1); the batch is split by sample, so a
-                      loss with a workspace (topk, boundary, hd) or a batch of one
-                      sample runs on one thread
+  --threads N         worker threads (default 1); the batch is split by sample (a
+                      batch of one sample by reduction block, for the losses of the
+                      fused kernel); a loss with a workspace (topk, boundary, hd) runs
+                      on one thread
   --seed S            seed of the random inputs (default 1)
   --isa I             auto (default: the best supported) | portable | avx2 | avx512
 
