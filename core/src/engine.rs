@@ -368,9 +368,11 @@ pub fn merge_blocks<T: Real, L: Loss<T> + ?Sized>(
     merged
 }
 
-/// Pass 2 through the fused kernel, sample by sample. False (before writing anything of a
-/// sample) when a sample's coefficients do not fit the kernel's `T` arithmetic; the caller
-/// then runs the tile path, which rewrites every element.
+/// Pass 2 through the fused kernel, sample by sample. A sample whose coefficients do not fit
+/// the kernel's `T` arithmetic takes the tile path on its own (so the choice, and the bits,
+/// of a sample do not depend on the other samples of the batch, as the threaded adapter's
+/// split by sample needs). False when the kernel refuses a range; the caller then runs the
+/// tile path, which rewrites every element.
 #[inline(always)]
 fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     kernel: &K,
@@ -378,7 +380,8 @@ fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     input: &Input<'_, T>,
     coef: &L::Coef,
     grad: &mut [T],
-) -> bool {
+    workspace: &[T],
+) -> Result<bool, Error> {
     let per_sample = input.shape.pixels_per_sample();
     for sample in 0..input.shape.batch() {
         let mut affine = LabelGradient::default();
@@ -386,13 +389,21 @@ fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
         let at = (sample, 0, per_sample);
         let part = sample * input.shape.classes() * per_sample;
         let Some(dst) = grad.get_mut(part..part + input.shape.classes() * per_sample) else {
-            return false;
+            return Ok(false);
         };
-        if !affine.fits::<T>() || !kernel.write(input, at, &affine, dst) {
-            return false;
+        if !affine.fits::<T>() {
+            tile_write(
+                loss,
+                &input.samples(sample..sample + 1)?,
+                coef,
+                dst,
+                workspace,
+            )?;
+        } else if !kernel.write(input, at, &affine, dst) {
+            return Ok(false);
         }
     }
-    true
+    Ok(true)
 }
 
 /// Pass 2 over `input`: writes `∂L/∂prediction` for `coef` into `grad`.
@@ -501,9 +512,21 @@ fn write_pass<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     grad: &mut [T],
     workspace: &[T],
 ) -> Result<(), Error> {
-    if fused(loss, input) && kernel_write(kernel, loss, input, coef, grad) {
+    if fused(loss, input) && kernel_write(kernel, loss, input, coef, grad, workspace)? {
         return Ok(());
     }
+    tile_write(loss, input, coef, grad, workspace)
+}
+
+/// Pass 2 through the tile pipeline.
+#[inline(always)]
+fn tile_write<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    grad: &mut [T],
+    workspace: &[T],
+) -> Result<(), Error> {
     let mut buf = TileBuf::new();
     let mut u = [T::zero(); TILE_ELEMENTS];
     let mut walk = Walk::new(input);

@@ -125,7 +125,8 @@ type BlockTask<'g, T> = ((usize, usize, usize), Vec<&'g mut [T]>);
 
 /// Kernel pass 2 with every block of every sample a task, each writing its pixels' rows of
 /// `grad`. False, having written nothing, when a sample's coefficients do not fit the
-/// kernel (the caller then runs the sequential pass, which takes the tile path).
+/// kernel (the caller then runs the sequential pass, which takes the tile path for such a
+/// sample, as it does for each sample of a batch split by sample).
 fn kernel_write<T, L>(
     pool: &rayon::ThreadPool,
     isa: Isa,

@@ -621,3 +621,69 @@ fn exp_log_dice_missed_class_gradient_is_finite() {
     assert_finite("f32", r32);
     assert_finite("f64", r64);
 }
+
+/// F20 (fuzz `differential`, `fuzz/regressions/differential-F20-kernel-fallback-per-sample`):
+/// spec `dice(smooth_dr=-0)`, softmax, three one-pixel samples all labelled 2. Sample 1
+/// predicts class 0 with probability `e^−3212` = 0 and has no pixel of it, so its class-0
+/// Dice term is `1e-5/0` and its coefficients saturate beyond the fused kernel's `f32`
+/// range. The engine then ran pass 2 of the whole batch through the tile path, while the
+/// threaded adapter, which runs pass 2 sample by sample, sent sample 0 through the kernel:
+/// its gradient differed in the last bit. Fixed: the engine falls back to the tile path
+/// for such a sample alone.
+#[test]
+fn kernel_fallback_is_decided_per_sample() {
+    use segloss_std::simd::Isa;
+    use segloss_std::spec::{BuildContext, Spec};
+    let pred = [
+        0.390_640_3f32,
+        2.539_253_2,
+        0.0,
+        1.036_096_4e-8,
+        1.037_241_8e-8,
+        3212.549,
+        3212.549,
+        3212.549,
+        3212.549,
+    ];
+    let labels = [2u8; 3];
+    let shape = Shape::new(3, 3, &[1, 1, 1]).unwrap();
+    let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+    let spec = Spec::parse("dice(smooth_dr=-0)").unwrap();
+    let loss = spec.build::<f32>(&BuildContext::default()).unwrap();
+    let mut want = vec![0.0f32; 9];
+    let value = engine::forward_backward(&loss, &input, &mut [], &mut want).unwrap();
+    // Sample 0 fits the kernel: the engine's bits for it are the kernel's.
+    let sample0 = input.samples(0..1).unwrap();
+    let mut alone = vec![0.0f32; 3];
+    engine::forward_backward(&loss, &sample0, &mut [], &mut alone).unwrap();
+    let mut tiled = vec![0.0f32; 3];
+    engine::forward_backward(&engine::Tiled(loss.clone()), &sample0, &mut [], &mut tiled).unwrap();
+    assert_ne!(
+        alone, tiled,
+        "the two paths should differ here for the test to bite"
+    );
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for isa in [Isa::Portable, Isa::detect()] {
+            let mut got = vec![0.0f32; 9];
+            let v = segloss_std::threads::forward_backward(
+                &pool,
+                isa,
+                &loss,
+                &input,
+                &mut [],
+                &mut got,
+            )
+            .unwrap();
+            assert_eq!(v.to_bits(), value.to_bits());
+            let same = got
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{threads} threads, {isa:?}: {got:?} vs {want:?}");
+        }
+    }
+}
