@@ -5,21 +5,9 @@
 
 mod common;
 
-use common::Rng;
+use common::{pools, Rng};
 use segloss::edt::{Edt, NoZero};
 use segloss::{Buffer, Error, Real};
-
-fn pools() -> Vec<rayon::ThreadPool> {
-    [1, 2, 3]
-        .iter()
-        .map(|&n| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .unwrap()
-        })
-        .collect()
-}
 
 fn agree<T: Real>(edt: &Edt, mask: &[bool], pools: &[rayon::ThreadPool]) {
     let mut want = vec![T::zero(); mask.len()];

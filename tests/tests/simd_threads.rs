@@ -3,24 +3,12 @@
 
 mod common;
 
-use common::Rng;
+use common::{pools, Rng};
 use segloss::losses::{
     Alpha, CrossEntropy, Dice, DiceCe, DiceFocal, Focal, GeneralizedDice, Reduction, TopK, Tversky,
 };
 use segloss::{engine, Activation, Input, Layout, Loss, Real, Shape, Target};
 use segloss_std::simd::{self, Isa};
-
-fn pools() -> Vec<rayon::ThreadPool> {
-    [1, 2, 3]
-        .iter()
-        .map(|&n| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .unwrap()
-        })
-        .collect()
-}
 
 /// Runs `loss` every way and asserts bit-identical values and gradients.
 fn agree<T: Real, L: Loss<T> + Sync>(

@@ -17,6 +17,19 @@ use segloss::{Error, Input, Loss, Real};
 /// A small deterministic generator (SplitMix64).
 pub struct Rng(pub u64);
 
+/// Rayon pools of 1, 2 and 3 threads.
+pub fn pools() -> Vec<rayon::ThreadPool> {
+    [1, 2, 3]
+        .iter()
+        .map(|&n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
+
 impl Rng {
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
