@@ -291,21 +291,7 @@ impl Edt {
 
     /// The passes after [`Edt::first_rows`], in the order they run (none for one axis).
     pub fn axis_passes(&self) -> impl Iterator<Item = AxisPass> + '_ {
-        let dims = self.grid.dims();
-        let rank = dims.len();
-        let mut stride = self.row_len();
-        (0..rank.saturating_sub(1)).rev().map(move |axis| {
-            let n = dims.get(axis).copied().unwrap_or(1);
-            let s = self.grid.spacing().get(axis).copied().unwrap_or(1.0);
-            let pass = AxisPass {
-                n,
-                stride,
-                weight: s * s,
-                last: axis == 0,
-            };
-            stride *= n;
-            pass
-        })
+        separable::axis_passes(&self.grid)
     }
 
     /// Runs `pass` on the lines that cross `rows`: the pass's [`AxisPass::n`] rows of one of

@@ -3,7 +3,7 @@
 //! buffer of the workspace.
 
 use super::line::{row_one_sided, row_two_sided, Envelope};
-use super::Grid;
+use super::{AxisPass, Grid};
 use crate::Real;
 
 /// Lines transposed together: one block's column chunk (16 `f32` are one cache line).
@@ -69,6 +69,24 @@ pub(crate) fn first_pass<T: Real>(
     seen
 }
 
+/// The passes after the first on `grid`, last axis first (none for one axis).
+pub(crate) fn axis_passes(grid: &Grid) -> impl Iterator<Item = AxisPass> + '_ {
+    let dims = grid.dims();
+    let mut stride = dims.last().copied().unwrap_or(1).max(1);
+    (0..dims.len().saturating_sub(1)).rev().map(move |axis| {
+        let n = dims.get(axis).copied().unwrap_or(1);
+        let s = grid.spacing().get(axis).copied().unwrap_or(1.0);
+        let pass = AxisPass {
+            n,
+            stride,
+            weight: s * s,
+            last: axis == 0,
+        };
+        stride *= n;
+        pass
+    })
+}
+
 /// Runs the lower-envelope passes over every axis but the contiguous one, last axis first.
 ///
 /// `finish` is applied to every value as the final pass writes it back (for instance the
@@ -81,26 +99,18 @@ pub(crate) fn other_passes<T: Real>(
     sides: Sides,
     finish: impl Fn(T) -> T,
 ) {
-    let dims = grid.dims();
-    let spacing = grid.spacing();
-    let rank = dims.len();
-    if rank < 2 {
+    if grid.dims().len() < 2 {
         out.iter_mut().for_each(|x| *x = finish(*x));
         return;
     }
-    let mut stride = dims.last().copied().unwrap_or(1);
-    for axis in (0..rank - 1).rev() {
-        let n = dims.get(axis).copied().unwrap_or(1);
-        let s = spacing.get(axis).copied().unwrap_or(1.0);
-        let last = axis == 0;
-        axis_pass(out, ws, n, stride, T::of(s * s), sides, |x| {
-            if last {
-                finish(x)
-            } else {
-                x
-            }
-        });
-        stride *= n;
+    for pass in axis_passes(grid) {
+        axis_pass(
+            out,
+            ws,
+            &pass,
+            sides,
+            |x| if pass.last { finish(x) } else { x },
+        );
     }
 }
 
@@ -146,17 +156,17 @@ impl<T> Rows<T> for [&mut [T]] {
     }
 }
 
-/// One pass along an axis of `n` voxels whose neighbours lie `stride` elements apart.
+/// One pass along an axis: every block of `out` in turn.
 #[inline(never)]
 fn axis_pass<T: Real>(
     out: &mut [T],
     ws: &mut [T],
-    n: usize,
-    stride: usize,
-    w: T,
+    pass: &AxisPass,
     sides: Sides,
     finish: impl Fn(T) -> T,
 ) {
+    let (n, stride) = (pass.n, pass.stride);
+    let w = T::of(pass.weight);
     for block in out.chunks_exact_mut(n.saturating_mul(stride).max(1)) {
         let mut rows = BlockRows { block, stride };
         columns_pass(&mut rows, stride, ws, n, w, sides, &finish);
