@@ -5,16 +5,36 @@
 //! `exp` within a few ulp where the result is normal, 0 below −104, `+inf` above 88.72;
 //! `ln` within a few ulp on positive inputs, `-inf` at 0.
 
+/// `ln 2` split in a high part exact in `f32` and a low correction (Cody-Waite): the
+/// argument reduction `r = (x − n·LN2_HI) − n·LN2_LO` of every `exp` here.
+pub const LN2_HI: f32 = 0.693_145_75;
+/// The low part of `ln 2` (see [`LN2_HI`]).
+pub const LN2_LO: f32 = 1.428_606_8e-6;
+/// `1.5 · 2^23`: adding it to an `f32` of magnitude below `2^22` rounds it to an integer
+/// held in the low mantissa bits.
+pub const ROUND: f32 = 12_582_912.0;
+/// [`exp_softmax_f32`]'s lowest argument (`ln 2^−125`): from here up, `n ≥ −125` and
+/// `p ≥ 2^−½` keep `p·2^n` normal; below it the result is 0.
+pub const EXP_SOFTMAX_LOWEST: f32 = -86.64;
+/// [`exp_softmax_f32`]'s polynomial `q`, highest degree first: `e^r ≈ 1 + r·q(r)` on
+/// `[−ln2/2, ln2/2]` (fitted with Lawson's iteration to the relative error).
+pub const EXP_SOFTMAX_POLY: [f32; 5] = [
+    0.008_290_314,
+    0.041_897_93,
+    0.166_676_36,
+    0.499_991_5,
+    0.999_999_7,
+];
+/// The bits of `sqrt(1/2)`: [`ln_f32`] splits `x = m·2^e` with `m` in `[sqrt(1/2), sqrt(2))`.
+pub const SQRT_HALF_BITS: i32 = 0x3f35_04f3;
+/// [`ln_f32`]'s series for `ln m = 2t·q(t²)`, `t = (m − 1)/(m + 1)`, highest degree first.
+pub const LN_SERIES: [f32; 6] = [1.0 / 11.0, 1.0 / 9.0, 1.0 / 7.0, 1.0 / 5.0, 1.0 / 3.0, 1.0];
+
 /// `e^x = 2^n · p` for an `x` already clamped to `f32`'s exponent range: `n` (an integer)
 /// and `p = e^r`, `r = x − n ln 2` in `[−ln2/2, ln2/2]`.
 #[inline(always)]
 fn exp_parts(x: f32) -> (i32, f32) {
     const LOG2E: f32 = core::f32::consts::LOG2_E;
-    // ln 2 split in a high part exact in f32 and a low correction (Cody-Waite).
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    // 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
     let shifted = x * LOG2E + ROUND;
     let n = shifted - ROUND;
     let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -76,22 +96,16 @@ pub fn exp_nonpositive_f32(x: f32) -> f32 {
 #[inline(always)]
 pub fn exp_softmax_f32(x: f32) -> f32 {
     const LOG2E: f32 = core::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    const ROUND: f32 = 12_582_912.0;
-    // ln 2^−125: from here up, n ≥ −125 and p ≥ 2^−½ keep p · 2^n normal.
-    const LOWEST: f32 = -86.64;
-    let low = x < LOWEST;
-    let x = if low { LOWEST } else { x };
+    let low = x < EXP_SOFTMAX_LOWEST;
+    let x = if low { EXP_SOFTMAX_LOWEST } else { x };
     let shifted = x * LOG2E + ROUND;
     let n = shifted - ROUND;
     let r = (x - n * LN2_HI) - n * LN2_LO;
     // 1 + r·q(r), fitted (Lawson's iteration) to the relative error on [−ln2/2, ln2/2].
-    let q = 0.008_290_314;
-    let q = q * r + 0.041_897_93;
-    let q = q * r + 0.166_676_36;
-    let q = q * r + 0.499_991_5;
-    let q = q * r + 0.999_999_7;
+    let [mut q, rest @ ..] = EXP_SOFTMAX_POLY;
+    for c in rest {
+        q = q * r + c;
+    }
     let p = q * r + 1.0;
     let n_bits = shifted.to_bits().wrapping_sub(ROUND.to_bits());
     let y = f32::from_bits(p.to_bits().wrapping_add(n_bits << 23));
@@ -112,19 +126,17 @@ pub fn ln_f32(x: f32) -> f32 {
     let bits = xs.to_bits() as i32;
     // Split x = m · 2^e with m in [sqrt(1/2), sqrt(2)).
     // Wrapping: a negative or sign-bit NaN `x` has negative `bits` (its result is NaN below).
-    let offset = bits.wrapping_sub(0x3f35_04f3); // bits of sqrt(1/2)
+    let offset = bits.wrapping_sub(SQRT_HALF_BITS);
     let e = offset >> 23;
-    let m = f32::from_bits((offset & 0x007f_ffff).wrapping_add(0x3f35_04f3) as u32);
+    let m = f32::from_bits((offset & 0x007f_ffff).wrapping_add(SQRT_HALF_BITS) as u32);
     let e = e as f32 - if sub { 23.0 } else { 0.0 };
     // ln m = 2 atanh(t), t = (m − 1)/(m + 1) in [-0.172, 0.172]: odd series to t^11.
     let t = (m - 1.0) / (m + 1.0);
     let t2 = t * t;
-    let q = 1.0 / 11.0;
-    let q = q * t2 + 1.0 / 9.0;
-    let q = q * t2 + 1.0 / 7.0;
-    let q = q * t2 + 1.0 / 5.0;
-    let q = q * t2 + 1.0 / 3.0;
-    let q = q * t2 + 1.0;
+    let [mut q, rest @ ..] = LN_SERIES;
+    for c in rest {
+        q = q * t2 + c;
+    }
     let y = e * LN2 + 2.0 * t * q;
     let y = if x == 0.0 { f32::NEG_INFINITY } else { y };
     let y = if x < 0.0 || x.is_nan() { f32::NAN } else { y };

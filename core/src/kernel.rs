@@ -43,6 +43,9 @@
 //! ```
 
 use crate::target::IGNORED;
+
+/// The class code [`class_codes`] gives an ignored (or masked-out) pixel.
+pub const IGNORED_CODE: i32 = IGNORED;
 use crate::{Activation, Input, Layout, Real, Shape, Target};
 
 /// The most classes the kernel takes (it is compiled for each count from 2 to this).
@@ -58,7 +61,7 @@ pub const SEGMENT: usize = 1024;
 /// The power of two the per-pixel cross entropies are scaled by in the `T` lanes: a term is
 /// at most `T::MAX` (logits that far apart), so `SEGMENT / WIDTH` scaled terms cannot
 /// overflow a lane; the scale is exact and undone in `f64`.
-const NLL_SCALE: f64 = 1.0 / 128.0;
+pub const NLL_SCALE: f64 = 1.0 / 128.0;
 
 /// One reduction block's sums, per class (entries past `classes` stay 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -216,9 +219,10 @@ pub fn write<T: Real>(
     by_classes!(input.shape.classes(), write_for, T, (input, at, coef, dst))
 }
 
-/// The `C` class rows of logits of the pixels `at`, or `None` outside the buffer.
+/// The `C` class rows of logits of the pixels `at` (`(sample, start, len)`) of a
+/// channel-first `pred` with `per_sample` pixels per sample, or `None` outside the buffer.
 #[inline(always)]
-fn rows<T, const C: usize>(
+pub fn class_rows<T, const C: usize>(
     pred: &[T],
     per_sample: usize,
     at: (usize, usize, usize),
@@ -238,7 +242,12 @@ fn rows<T, const C: usize>(
 /// index and mask): `0..C`, or [`IGNORED`]. `None` when a label is out of range or the
 /// range lies outside the buffers.
 #[inline(always)]
-fn codes<T>(input: &Input<'_, T>, first: usize, out: &mut [i32], classes: usize) -> Option<()> {
+pub fn class_codes<T>(
+    input: &Input<'_, T>,
+    first: usize,
+    out: &mut [i32],
+    classes: usize,
+) -> Option<()> {
     let Target::Labels {
         labels,
         ignore_index,
@@ -287,7 +296,7 @@ macro_rules! for_segments {
             let Some($codes) = code.get_mut(..$n) else {
                 return false;
             };
-            if codes($input, first + $done, $codes, $c).is_none() {
+            if class_codes($input, first + $done, $codes, $c).is_none() {
                 return false;
             }
             let $seg_rows = $rows.map(|r| r.get($done..$done + $n).unwrap_or(&[]));
@@ -489,7 +498,7 @@ impl<T: Real, const C: usize> Lanes<T, C> {
     /// Adds the lanes, in lane order, into `sums` and clears them.
     #[inline(always)]
     fn flush(&mut self, sums: &mut LabelSums) {
-        let wide = |row: &[T; WIDTH]| row.iter().fold(0.0f64, |a, x| a + x.wide());
+        let wide = lane_sum::<T>;
         let outs = sums.tp.iter_mut().zip(&mut sums.sum_s).zip(&mut sums.nll);
         let rows = self.tp.iter().zip(&self.sum_s).zip(&self.nll);
         for (((tp, s), nll), ((ltp, ls), lnll)) in outs.zip(rows) {
@@ -503,11 +512,18 @@ impl<T: Real, const C: usize> Lanes<T, C> {
     }
 }
 
+/// The `f64` sum of one accumulator's lanes, in lane order: how every per-lane sum of a
+/// segment reaches [`LabelSums`].
+#[inline(always)]
+pub fn lane_sum<T: Real>(row: &[T; WIDTH]) -> f64 {
+    row.iter().fold(0.0f64, |a, x| a + x.wide())
+}
+
 /// Adds the pixels of each class among a segment's `codes` into `count`: integers, so exact
 /// in any order, and counted in a loop of their own, which spends none of the softmax
 /// loop's registers on them.
 #[inline(always)]
-fn count_labels<const C: usize>(codes: &[i32], count: &mut [f64; MAX_KERNEL_CLASSES]) {
+pub fn count_labels<const C: usize>(codes: &[i32], count: &mut [f64; MAX_KERNEL_CLASSES]) {
     for (label, n) in count.iter_mut().take(C).enumerate() {
         let label = label as i32;
         *n += codes.iter().filter(|&&c| c == label).count() as f64;
@@ -522,7 +538,7 @@ fn accumulate_for<T: Real, const C: usize>(
 ) -> bool {
     let (sample, start, len) = at;
     let per_sample = input.shape.pixels_per_sample();
-    let Some(rows) = rows::<T, C>(input.pred, per_sample, at) else {
+    let Some(rows) = class_rows::<T, C>(input.pred, per_sample, at) else {
         return false;
     };
     let mut lanes = Lanes::<T, C>::new();
@@ -565,7 +581,7 @@ fn write_for<T: Real, const C: usize>(
 ) -> bool {
     let (sample, start, len) = at;
     let per_sample = input.shape.pixels_per_sample();
-    let Some(rows) = rows::<T, C>(input.pred, per_sample, at) else {
+    let Some(rows) = class_rows::<T, C>(input.pred, per_sample, at) else {
         return false;
     };
     let pick = |x: &[f64; MAX_KERNEL_CLASSES]| -> [T; C] {

@@ -55,6 +55,12 @@ pub trait Real: Float + Debug + Default + Send + Sync + 'static {
     /// bit of a positive.
     fn order_key(self) -> u64;
 
+    /// The slice as `f32`, when `Self` is `f32` (for kernels written for one type).
+    fn as_f32(x: &[Self]) -> Option<&[f32]>;
+
+    /// The slice as mutable `f32`, when `Self` is `f32`.
+    fn as_f32_mut(x: &mut [Self]) -> Option<&mut [f32]>;
+
     /// `x^y` for `x > 0` as `e^(y ln x)`, vectorisable.
     #[inline(always)]
     fn vpow(self, y: Self) -> Self {
@@ -100,6 +106,14 @@ impl Real for f32 {
         let flip = ((bits as i32) >> 31) as u32 | 1 << 31;
         u64::from(bits ^ flip)
     }
+    #[inline]
+    fn as_f32(x: &[Self]) -> Option<&[f32]> {
+        Some(x)
+    }
+    #[inline]
+    fn as_f32_mut(x: &mut [Self]) -> Option<&mut [f32]> {
+        Some(x)
+    }
 }
 
 impl Real for f64 {
@@ -131,5 +145,13 @@ impl Real for f64 {
         let bits = (self + 0.0).to_bits();
         let flip = ((bits as i64) >> 63) as u64 | 1 << 63;
         bits ^ flip
+    }
+    #[inline]
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    #[inline]
+    fn as_f32_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
     }
 }

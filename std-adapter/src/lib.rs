@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod edt;
+#[cfg(target_arch = "x86_64")]
+pub mod fused_avx512;
 pub mod npy;
 pub mod runtime;
 pub mod simd;

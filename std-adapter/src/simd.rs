@@ -7,6 +7,8 @@
 //! FMA and LLVM does not reassociate floating-point sums, so every level computes the same
 //! bits as the portable build.
 
+#[cfg(target_arch = "x86_64")]
+use crate::fused_avx512;
 use segloss::kernel::{self, Kernel, LabelGradient, LabelSums};
 use segloss::{engine, Error, Input, Loss, Real};
 
@@ -54,8 +56,9 @@ impl Isa {
 #[derive(Clone, Copy, Debug)]
 pub struct IsaKernel(pub Isa);
 
-/// Defines a [`Kernel`] method of [`IsaKernel`] that dispatches one kernel call by level.
-macro_rules! kernel_method {
+/// Defines a method of [`IsaKernel`] that runs one call of the core's kernel compiled for
+/// the level.
+macro_rules! core_kernel_method {
     ($name:ident($($arg:ident: $ty:ty),*) => $call:path) => {
         fn $name<T: Real>(&self, $($arg: $ty),*) -> bool {
             #[cfg(target_arch = "x86_64")]
@@ -81,11 +84,53 @@ macro_rules! kernel_method {
     };
 }
 
-impl Kernel for IsaKernel {
-    kernel_method!(sums(input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
+impl IsaKernel {
+    core_kernel_method!(core_sums(input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
         => kernel::accumulate);
-    kernel_method!(write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T])
+    core_kernel_method!(core_write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T])
         => kernel::write);
+
+    /// True when the intrinsics kernel ([`crate::fused_avx512`]) runs at this level.
+    fn intrinsics(&self) -> bool {
+        cfg!(target_arch = "x86_64") && self.0.or_supported() == Isa::Avx512
+    }
+}
+
+/// At AVX-512 on `f32` the kernel is [`crate::fused_avx512`] (bit-identical to the core's);
+/// elsewhere the core's, compiled for the level.
+impl Kernel for IsaKernel {
+    fn sums<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        sums: &mut LabelSums,
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let (true, Some(pred)) = (self.intrinsics(), T::as_f32(input.prediction())) {
+            // SAFETY: `intrinsics` confirmed AVX-512 at run time.
+            return unsafe { fused_avx512::sums(input, pred, at, sums) };
+        }
+        self.core_sums(input, at, sums)
+    }
+
+    fn write<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        coef: &LabelGradient,
+        dst: &mut [T],
+    ) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let (true, Some(pred), Some(dst)) = (
+            self.intrinsics(),
+            T::as_f32(input.prediction()),
+            T::as_f32_mut(dst),
+        ) {
+            // SAFETY: `intrinsics` confirmed AVX-512 at run time.
+            return unsafe { fused_avx512::write(input, pred, at, coef, dst) };
+        }
+        self.core_write(input, at, coef, dst)
+    }
 }
 
 /// Defines a dispatching function and its per-level instantiations of one engine call.

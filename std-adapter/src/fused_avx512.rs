@@ -1,0 +1,465 @@
+//! The fused kernel's two passes ([`segloss::kernel`]) for `f32`, written with AVX-512
+//! intrinsics.
+//!
+//! The core's kernel is scalar code that LLVM vectorises; at AVX-512 it keeps part of its
+//! per-class arrays on the stack. Here each class's sixteen pixels are one `__m512` held in
+//! a register, and every operation is the core's own, in the core's order, with the core's
+//! constants ([`segloss::fastmath`]): no FMA contraction, no reassociation. So the sums and
+//! the gradient are bit-identical to [`segloss::kernel::Baseline`]
+//! (`tests/tests/fused_avx512.rs` checks it), and the engine, its fallbacks and its error
+//! reports are unchanged.
+//!
+//! Where the core adds `if hot { x } else { 0 }` into an accumulator, this adds `x` under a
+//! mask: the same bits, since no accumulator is ever `−0` (they start at `+0` and add terms
+//! `≥ 0`, or `±0`, or, for the labelled class's shifted logit, one term per lane).
+//!
+//! Only the dispatcher ([`crate::simd::IsaKernel`]) calls in, after it has checked that the
+//! processor has AVX-512.
+
+use core::arch::x86_64::*;
+
+use segloss::fastmath::{
+    EXP_SOFTMAX_LOWEST, EXP_SOFTMAX_POLY, LN2_HI, LN2_LO, LN_SERIES, ROUND, SQRT_HALF_BITS,
+};
+use segloss::kernel::{
+    class_codes, class_rows, count_labels, lane_sum, LabelGradient, LabelSums,
+    IGNORED_CODE as IGNORED, NLL_SCALE, SEGMENT, WIDTH,
+};
+use segloss::{Input, Real};
+
+/// Pass 1 ([`segloss::kernel::Kernel::sums`]) for `f32` logits `pred` (the input's own).
+///
+/// # Safety
+///
+/// The processor must support AVX-512 F, BW, DQ and VL.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+pub unsafe fn sums<T: Real>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    sums: &mut LabelSums,
+) -> bool {
+    match input.shape().classes() {
+        2 => sums_for::<T, 2>(input, pred, at, sums),
+        3 => sums_for::<T, 3>(input, pred, at, sums),
+        4 => sums_for::<T, 4>(input, pred, at, sums),
+        5 => sums_for::<T, 5>(input, pred, at, sums),
+        6 => sums_for::<T, 6>(input, pred, at, sums),
+        7 => sums_for::<T, 7>(input, pred, at, sums),
+        8 => sums_for::<T, 8>(input, pred, at, sums),
+        _ => false,
+    }
+}
+
+/// Pass 2 ([`segloss::kernel::Kernel::write`]) for `f32` logits `pred` (the input's own)
+/// into the `f32` gradient `dst`.
+///
+/// # Safety
+///
+/// The processor must support AVX-512 F, BW, DQ and VL.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+pub unsafe fn write<T: Real>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    dst: &mut [f32],
+) -> bool {
+    match input.shape().classes() {
+        2 => write_for::<T, 2>(input, pred, at, coef, dst),
+        3 => write_for::<T, 3>(input, pred, at, coef, dst),
+        4 => write_for::<T, 4>(input, pred, at, coef, dst),
+        5 => write_for::<T, 5>(input, pred, at, coef, dst),
+        6 => write_for::<T, 6>(input, pred, at, coef, dst),
+        7 => write_for::<T, 7>(input, pred, at, coef, dst),
+        8 => write_for::<T, 8>(input, pred, at, coef, dst),
+        _ => false,
+    }
+}
+
+/// Sixteen copies of `x`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn splat(x: f32) -> __m512 {
+    _mm512_set1_ps(x)
+}
+
+/// Sixteen `f32` as a vector.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn load(x: &[f32; WIDTH]) -> __m512 {
+    // SAFETY: `x` is sixteen readable `f32`; `loadu` takes any alignment.
+    unsafe { _mm512_loadu_ps(x.as_ptr()) }
+}
+
+/// Sixteen label codes as a vector.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn load_codes(x: &[i32; WIDTH]) -> __m512i {
+    // SAFETY: `x` is sixteen readable `i32` (64 bytes); `loadu` takes any alignment.
+    unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+}
+
+/// A vector as sixteen `f32`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store(dst: &mut [f32; WIDTH], v: __m512) {
+    // SAFETY: `dst` is sixteen writable `f32`; `storeu` takes any alignment.
+    unsafe { _mm512_storeu_ps(dst.as_mut_ptr(), v) }
+}
+
+/// A vector into sixteen 64-byte aligned `f32`, past the cache (the caller fences).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store_stream(dst: &mut [f32; WIDTH], v: __m512) {
+    assert!(
+        (dst.as_ptr() as usize).is_multiple_of(64),
+        "a streamed group is aligned"
+    );
+    // SAFETY: `dst` is sixteen writable `f32` at a 64-byte boundary (checked above).
+    unsafe { _mm512_stream_ps(dst.as_mut_ptr(), v) }
+}
+
+/// [`segloss::fastmath::exp_softmax_f32`] on sixteen lanes of `x ≤ 0`, with the same bits.
+///
+/// Two steps are shortened without changing a result: the scale `2^n` is applied with
+/// `vscalefps` (exact here, since `p·2^n` is normal for every `x` the core does not flush),
+/// not by adding `n` to the exponent bits; and `x` is not clamped to the lowest argument
+/// first, since the lanes below it are zeroed whatever they computed.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn exp_softmax(x: __m512) -> __m512 {
+    let low = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, splat(EXP_SOFTMAX_LOWEST));
+    let shifted = _mm512_add_ps(
+        _mm512_mul_ps(x, splat(core::f32::consts::LOG2_E)),
+        splat(ROUND),
+    );
+    let n = _mm512_sub_ps(shifted, splat(ROUND));
+    let r = _mm512_sub_ps(
+        _mm512_sub_ps(x, _mm512_mul_ps(n, splat(LN2_HI))),
+        _mm512_mul_ps(n, splat(LN2_LO)),
+    );
+    let [q0, rest @ ..] = EXP_SOFTMAX_POLY;
+    let mut q = splat(q0);
+    for c in rest {
+        q = _mm512_add_ps(_mm512_mul_ps(q, r), splat(c));
+    }
+    let p = _mm512_add_ps(_mm512_mul_ps(q, r), splat(1.0));
+    _mm512_maskz_scalef_ps(!low, p, n)
+}
+
+/// [`segloss::fastmath::ln_f32`] on sixteen lanes for normal, finite, positive `x` (the
+/// softmax's `Σe`, in `[1, C]`), where it takes none of its special cases.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn ln_normal(x: __m512) -> __m512 {
+    let half = _mm512_set1_epi32(SQRT_HALF_BITS);
+    let offset = _mm512_sub_epi32(_mm512_castps_si512(x), half);
+    let e = _mm512_cvtepi32_ps(_mm512_srai_epi32::<23>(offset));
+    let m = _mm512_and_si512(offset, _mm512_set1_epi32(0x007f_ffff));
+    let m = _mm512_castsi512_ps(_mm512_add_epi32(m, half));
+    let one = splat(1.0);
+    let t = _mm512_div_ps(_mm512_sub_ps(m, one), _mm512_add_ps(m, one));
+    let t2 = _mm512_mul_ps(t, t);
+    let [q0, rest @ ..] = LN_SERIES;
+    let mut q = splat(q0);
+    for c in rest {
+        q = _mm512_add_ps(_mm512_mul_ps(q, t2), splat(c));
+    }
+    let e_ln2 = _mm512_mul_ps(e, splat(core::f32::consts::LN_2));
+    _mm512_add_ps(e_ln2, _mm512_mul_ps(_mm512_mul_ps(splat(2.0), t), q))
+}
+
+/// One group's softmax, as the core's: `s` per class (0 on ignored pixels) and, when `LOG`,
+/// the labelled class's cross entropy per lane.
+#[inline]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn softmax<const C: usize, const LOG: bool>(
+    z: &[__m512; C],
+    hot: &[__mmask16; C],
+    valid: __mmask16,
+) -> ([__m512; C], __m512) {
+    let floor = splat(-f32::MAX);
+    let one = splat(1.0);
+    let zero = _mm512_setzero_ps();
+    // `larger(a, b)` of the core is `b > a ? b : a`, which is `max_ps(b, a)` bit for bit.
+    let mut m = z[0];
+    for &v in &z[1..] {
+        m = _mm512_max_ps(v, m);
+    }
+    let mut e = [zero; C];
+    let (mut sum, mut rest, mut ones, mut d_label) = (zero, zero, zero, zero);
+    for c in 0..C {
+        let d = _mm512_max_ps(floor, _mm512_sub_ps(z[c], m));
+        e[c] = exp_softmax(d);
+        sum = _mm512_add_ps(sum, e[c]);
+        if LOG {
+            let top = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(e[c], one);
+            rest = _mm512_mask_add_ps(rest, !top, rest, e[c]);
+            ones = _mm512_mask_add_ps(ones, top, ones, one);
+            d_label = _mm512_mask_add_ps(d_label, hot[c], d_label, d);
+        }
+    }
+    let inv = _mm512_div_ps(one, sum);
+    let ce = if LOG {
+        let x = _mm512_add_ps(rest, _mm512_sub_ps(ones, one));
+        let fix = _mm512_mul_ps(_mm512_sub_ps(x, _mm512_sub_ps(sum, one)), inv);
+        let lse = _mm512_add_ps(ln_normal(sum), fix);
+        let neg = _mm512_max_ps(floor, _mm512_sub_ps(d_label, lse));
+        _mm512_xor_ps(neg, splat(-0.0))
+    } else {
+        zero
+    };
+    let inv = _mm512_maskz_mov_ps(valid, inv);
+    let mut s = e;
+    for x in &mut s {
+        *x = _mm512_mul_ps(*x, inv);
+    }
+    (s, ce)
+}
+
+/// The masks of the lanes labelled with each class, and of the valid lanes.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn masks<const C: usize>(code: __m512i) -> ([__mmask16; C], __mmask16) {
+    let mut hot = [0; C];
+    for (c, h) in hot.iter_mut().enumerate() {
+        *h = _mm512_cmpeq_epi32_mask(code, _mm512_set1_epi32(c as i32));
+    }
+    (
+        hot,
+        _mm512_cmpneq_epi32_mask(code, _mm512_set1_epi32(IGNORED)),
+    )
+}
+
+/// The `C` logit vectors of pixels `from..from + WIDTH` of `rows`, or of the pixels left
+/// from `from` padded with logit 0 (with `code`, padded with ignored pixels).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn group<const C: usize>(rows: &[&[f32]; C], codes: &[i32], from: usize) -> ([__m512; C], __m512i) {
+    let mut z = [_mm512_setzero_ps(); C];
+    if let Some(code) = codes.get(from..from + WIDTH) {
+        for (v, row) in z.iter_mut().zip(rows) {
+            if let Some(x) = row.get(from..from + WIDTH).and_then(|x| x.try_into().ok()) {
+                *v = load(x);
+            }
+        }
+        let code: &[i32; WIDTH] = code.try_into().unwrap_or(&[IGNORED; WIDTH]);
+        return (z, load_codes(code));
+    }
+    let mut code = [IGNORED; WIDTH];
+    for (d, &x) in code.iter_mut().zip(codes.get(from..).unwrap_or(&[])) {
+        *d = x;
+    }
+    for (v, row) in z.iter_mut().zip(rows) {
+        let mut x = [0.0f32; WIDTH];
+        for (d, &l) in x.iter_mut().zip(row.get(from..).unwrap_or(&[])) {
+            *d = l;
+        }
+        *v = load(&x);
+    }
+    (z, load_codes(&code))
+}
+
+/// The sum of `v`'s lanes in `f64`, in lane order (as the core's flush).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn flush(v: __m512) -> f64 {
+    let mut lanes = [0.0f32; WIDTH];
+    store(&mut lanes, v);
+    lane_sum(&lanes)
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+fn sums_for<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    sums: &mut LabelSums,
+) -> bool {
+    let (sample, start, len) = at;
+    let per_sample = input.shape().pixels_per_sample();
+    let Some(rows) = class_rows::<f32, C>(pred, per_sample, at) else {
+        return false;
+    };
+    let first = sample * per_sample + start;
+    let zero = _mm512_setzero_ps();
+    let scale = splat(NLL_SCALE as f32);
+    let mut check = zero;
+    let mut code = [0i32; SEGMENT];
+    let mut done = 0;
+    while done < len {
+        let n = SEGMENT.min(len - done);
+        let Some(seg) = code.get_mut(..n) else {
+            return false;
+        };
+        if class_codes(input, first + done, seg, C).is_none() {
+            return false;
+        }
+        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
+        let (mut tp, mut sum_s, mut nll) = ([zero; C], [zero; C], [zero; C]);
+        let mut from = 0;
+        while from < n {
+            let (z, code) = group::<C>(&seg_rows, seg, from);
+            let mut total = zero;
+            for &v in &z {
+                total = _mm512_add_ps(total, v);
+            }
+            check = _mm512_add_ps(check, _mm512_mul_ps(total, zero));
+            let (hot, valid) = masks::<C>(code);
+            let (s, ce) = softmax::<C, true>(&z, &hot, valid);
+            let ce = _mm512_mul_ps(ce, scale);
+            for c in 0..C {
+                sum_s[c] = _mm512_add_ps(sum_s[c], s[c]);
+                tp[c] = _mm512_mask_add_ps(tp[c], hot[c], tp[c], s[c]);
+                nll[c] = _mm512_mask_add_ps(nll[c], hot[c], nll[c], ce);
+            }
+            from += WIDTH;
+        }
+        for c in 0..C {
+            sums.tp[c] += flush(tp[c]);
+            sums.sum_s[c] += flush(sum_s[c]);
+            sums.nll[c] += flush(nll[c]) / NLL_SCALE;
+        }
+        count_labels::<C>(seg, &mut sums.count);
+        done += n;
+    }
+    _mm512_cmpneq_ps_mask(check, zero) == 0
+}
+
+/// The smallest gradient (bytes of one kernel call) written with non-temporal stores: one
+/// this large would not stay in cache for its reader anyway, and streaming it past the
+/// cache saves reading each line before it is overwritten, and keeps the logits that pass
+/// 2 reads in cache.
+pub const STREAM_BYTES: usize = 8 << 20;
+
+/// The per-class coefficients of pass 2 as vectors: `b`, `a + b` (added in `f32`, as the
+/// core adds them) and `k`.
+struct Coefs<const C: usize> {
+    b: [__m512; C],
+    ab: [__m512; C],
+    k: [__m512; C],
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+fn write_for<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    dst: &mut [f32],
+) -> bool {
+    let (sample, start, len) = at;
+    let per_sample = input.shape().pixels_per_sample();
+    let Some(rows) = class_rows::<f32, C>(pred, per_sample, at) else {
+        return false;
+    };
+    let Some(dst) = dst.get_mut(..C * len) else {
+        return false;
+    };
+    let pick = |x: &[f64; segloss::kernel::MAX_KERNEL_CLASSES], c: usize| {
+        x.get(c).copied().unwrap_or(0.0) as f32
+    };
+    let zero = [_mm512_setzero_ps(); C];
+    let mut coefs = Coefs {
+        b: zero,
+        ab: zero,
+        k: zero,
+    };
+    for c in 0..C {
+        let (a_c, b_c) = (pick(&coef.a, c), pick(&coef.b, c));
+        coefs.b[c] = splat(b_c);
+        coefs.ab[c] = splat(a_c + b_c);
+        coefs.k[c] = splat(pick(&coef.k, c));
+    }
+    // Each pixel's gradient depends on that pixel alone, so the pixels can be cut anywhere:
+    // when streaming, a first span reaches the 64-byte boundary every class row shares
+    // (rows a multiple of 16 pixels long), and the groups after it are aligned.
+    let stream = C * len * 4 >= STREAM_BYTES && len.is_multiple_of(WIDTH);
+    let head = if stream {
+        (64 - dst.as_ptr() as usize % 64) % 64 / 4
+    } else {
+        0
+    };
+    let mut out = dst.chunks_exact_mut(len.max(1));
+    let mut out: [&mut [f32]; C] = core::array::from_fn(|_| out.next().unwrap_or_default());
+    let first = sample * per_sample + start;
+    let spans = [(0, head.min(len), false), (head.min(len), len, stream)];
+    for (from, to, stream) in spans {
+        let part = rows.map(|r| r.get(from..to).unwrap_or(&[]));
+        let mut dst = out
+            .each_mut()
+            .map(|r| r.get_mut(from..to).unwrap_or_default());
+        if !write_span::<T, C>(input, &part, first + from, &coefs, &mut dst, stream) {
+            return false;
+        }
+    }
+    if stream {
+        _mm_sfence();
+    }
+    true
+}
+
+/// Pass 2 over the pixels of `rows` (from pixel `first` of the input) into the class rows
+/// `out`; with `stream`, with non-temporal stores into 64-byte aligned rows.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+fn write_span<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    rows: &[&[f32]; C],
+    first: usize,
+    coefs: &Coefs<C>,
+    out: &mut [&mut [f32]; C],
+    stream: bool,
+) -> bool {
+    let len = rows[0].len();
+    let mut code = [0i32; SEGMENT];
+    let mut done = 0;
+    while done < len {
+        let n = SEGMENT.min(len - done);
+        let Some(seg) = code.get_mut(..n) else {
+            return false;
+        };
+        if class_codes(input, first + done, seg, C).is_none() {
+            return false;
+        }
+        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
+        let mut from = 0;
+        while from < n {
+            let (z, code) = group::<C>(&seg_rows, seg, from);
+            let (hot, valid) = masks::<C>(code);
+            let (s, _) = softmax::<C, false>(&z, &hot, valid);
+            let mut u = [_mm512_setzero_ps(); C];
+            let mut dot = _mm512_setzero_ps();
+            for c in 0..C {
+                // `s` is 0 on ignored pixels, which makes `u` 0 there.
+                let scale = _mm512_mask_blend_ps(hot[c], coefs.b[c], coefs.ab[c]);
+                let add = _mm512_maskz_mov_ps(hot[c], coefs.k[c]);
+                u[c] = _mm512_add_ps(_mm512_mul_ps(s[c], scale), add);
+                dot = _mm512_add_ps(dot, u[c]);
+            }
+            let at = done + from;
+            for c in 0..C {
+                let g = _mm512_sub_ps(u[c], _mm512_mul_ps(s[c], dot));
+                let row = &mut out[c];
+                match row.get_mut(at..at + WIDTH) {
+                    Some(o) => match <&mut [f32; WIDTH]>::try_from(o) {
+                        Ok(o) if stream => store_stream(o, g),
+                        Ok(o) => store(o, g),
+                        Err(_) => return false,
+                    },
+                    None => {
+                        let mut lanes = [0.0f32; WIDTH];
+                        store(&mut lanes, g);
+                        let tail = row.get_mut(at..).unwrap_or_default();
+                        for (o, &x) in tail.iter_mut().zip(&lanes) {
+                            *o = x;
+                        }
+                    }
+                }
+            }
+            from += WIDTH;
+        }
+        done += n;
+    }
+    true
+}
