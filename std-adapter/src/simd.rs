@@ -6,6 +6,9 @@
 //! compiles the whole engine for its instruction set. Rust never contracts `a·b + c` into an
 //! FMA and LLVM does not reassociate floating-point sums, so every level computes the same
 //! bits as the portable build.
+//!
+//! One piece is written by hand: at AVX-512 on `f32` the fused kernel is
+//! [`crate::fused_avx512`], intrinsics that repeat the core's operations and give its bits.
 
 #[cfg(target_arch = "x86_64")]
 use crate::fused_avx512;
