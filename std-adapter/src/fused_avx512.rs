@@ -118,7 +118,12 @@ const PREFETCH: usize = 1024;
 fn prefetch<const C: usize>(rows: &[&[f32]; C], from: usize) {
     for row in rows {
         let ahead = row.as_ptr().wrapping_add(from + PREFETCH);
-        _mm_prefetch::<_MM_HINT_T0>(ahead.cast());
+        // A safe function in newer Rust; the block keeps the declared minimum (1.89) building.
+        #[allow(unused_unsafe)]
+        // SAFETY: a prefetch reads nothing architecturally and does not fault.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(ahead.cast())
+        };
     }
 }
 
@@ -400,19 +405,25 @@ fn write_for<T: Real, const C: usize>(
     let mut out: [&mut [f32]; C] = core::array::from_fn(|_| out.next().unwrap_or_default());
     let first = sample * per_sample + start;
     let spans = [(0, head.min(len), false), (head.min(len), len, stream)];
+    let mut written = true;
     for (from, to, stream) in spans {
         let part = rows.map(|r| r.get(from..to).unwrap_or(&[]));
         let mut dst = out
             .each_mut()
             .map(|r| r.get_mut(from..to).unwrap_or_default());
-        if !write_span::<T, C>(input, &part, first + from, &coefs, &mut dst, stream) {
-            return false;
-        }
+        written =
+            written && write_span::<T, C>(input, &part, first + from, &coefs, &mut dst, stream);
     }
     if stream {
-        _mm_sfence();
+        // Orders the non-temporal stores before whatever the caller does next, on every
+        // exit (a span stops early at a label out of range).
+        #[allow(unused_unsafe)]
+        // SAFETY: a fence has no operands.
+        unsafe {
+            _mm_sfence()
+        };
     }
-    true
+    written
 }
 
 /// Pass 2 over the pixels of `rows` (from pixel `first` of the input) into the class rows

@@ -2,29 +2,57 @@
 //! AVX-512 on `f32`) gives the core kernel's bits, pass 1 and pass 2, on every class
 //! count, on lengths around the group and segment sizes, on logits that reach the
 //! softmax's edges (ties, signed zeros, the exp's flush to 0, the `−T::MAX` floor), with
-//! ignored and masked pixels, and on the streamed (non-temporal) path at any alignment.
+//! ignored and masked pixels, on a block inside a later sample, and on the streamed
+//! (non-temporal) path at every alignment; and it refuses what the core kernel refuses.
 //!
-//! On a processor without AVX-512 the two kernels are the same code and the test says so.
+//! On a processor without AVX-512 the two kernels are the same code and the tests say so.
 
 mod common;
 
 use common::Rng;
 use segloss::kernel::{Baseline, Kernel, LabelGradient, LabelSums, MAX_KERNEL_CLASSES};
 use segloss::{Input, Shape, Target};
+use segloss_std::fused_avx512::STREAM_BYTES;
 use segloss_std::simd::{Isa, IsaKernel};
 
-/// One of several logit distributions, chosen by `kind`.
-fn logit(rng: &mut Rng, kind: usize) -> f32 {
-    match kind {
-        0 => (3.0 * rng.normal()) as f32,
-        // Far apart: exps below the flush (−86.64) and near it.
-        1 => (60.0 * rng.normal()) as f32,
-        // Ties and signed zeros.
-        2 => [0.0, -0.0, 1.0, -1.0][rng.below(4)],
-        // At the floor: differences overflow to −inf before `max(−T::MAX, ·)`.
-        3 => [f32::MAX, -f32::MAX, 0.0, 1e30][rng.below(4)],
-        _ => (0.01 * rng.normal()) as f32,
+/// The kernel under test.
+const FAST: IsaKernel = IsaKernel(Isa::Avx512);
+
+/// True (and says why not) when this processor runs the intrinsics.
+fn has_avx512() -> bool {
+    let yes = Isa::detect() == Isa::Avx512;
+    if !yes {
+        eprintln!("no AVX-512 here: IsaKernel runs the core kernel, nothing to compare");
     }
+    yes
+}
+
+/// Channel-first logits of `batch × classes × pixels`, from one of several distributions.
+fn logits(rng: &mut Rng, batch: usize, classes: usize, pixels: usize, kind: usize) -> Vec<f32> {
+    let mut z = vec![0.0f32; batch * classes * pixels];
+    for b in 0..batch {
+        for i in 0..pixels {
+            for c in 0..classes {
+                z[(b * classes + c) * pixels + i] = match kind {
+                    0 => (3.0 * rng.normal()) as f32,
+                    // Far apart: exps below the flush (−86.64) and near it.
+                    1 => (60.0 * rng.normal()) as f32,
+                    // Ties and signed zeros.
+                    2 => [0.0, -0.0, 1.0, -1.0][rng.below(4)],
+                    // One class at 3e38, the next at −3e38: the difference overflows to
+                    // −inf and meets the `−T::MAX` floor, while the pixel's sum stays finite.
+                    3 if c == i % classes => 3e38,
+                    3 if c == (i + 1) % classes => -3e38,
+                    3 => 0.0,
+                    // The exp's boundary: every other class 86 to 87.5 below the first.
+                    4 if c == 0 => 0.0,
+                    4 => -(86.0 + 1.5 * rng.uniform()) as f32,
+                    _ => (0.01 * rng.normal()) as f32,
+                };
+            }
+        }
+    }
+    z
 }
 
 fn bits(s: &LabelSums) -> Vec<u64> {
@@ -32,11 +60,39 @@ fn bits(s: &LabelSums) -> Vec<u64> {
     all.map(|x| x.to_bits()).collect()
 }
 
-/// Both passes of both kernels on one sample of `classes × len`, compared bit for bit.
-fn compare(rng: &mut Rng, classes: usize, len: usize, kind: usize, offset: usize) {
-    let shape = Shape::new(1, classes, &[len]).unwrap();
-    let pred: Vec<f32> = (0..classes * len).map(|_| logit(rng, kind)).collect();
-    let labels: Vec<u8> = (0..len)
+/// A vector of `n` zeros whose element `head` sits at a 64-byte boundary, and that index.
+fn aligned(n: usize, head: usize) -> (Vec<f32>, usize) {
+    let v = vec![0.0f32; n + 32];
+    let mis = (v.as_ptr() as usize / 4) % 16;
+    let start = (16 - mis) % 16 + (16 - head % 16) % 16;
+    (v, start)
+}
+
+/// What one comparison runs on.
+struct Case {
+    batch: usize,
+    classes: usize,
+    pixels: usize,
+    /// `(sample, start, len)` of the kernel calls.
+    at: (usize, usize, usize),
+    kind: usize,
+    /// Pixels from the destination's first element to the next 64-byte boundary.
+    head: usize,
+}
+
+/// Both passes of both kernels on `case`, compared bit for bit.
+fn compare(rng: &mut Rng, case: &Case) {
+    let Case {
+        batch,
+        classes,
+        pixels,
+        at,
+        kind,
+        head,
+    } = *case;
+    let shape = Shape::new(batch, classes, &[pixels]).unwrap();
+    let pred = logits(rng, batch, classes, pixels, kind);
+    let labels: Vec<u8> = (0..batch * pixels)
         .map(|i| {
             if i % 13 == 7 {
                 200
@@ -45,19 +101,20 @@ fn compare(rng: &mut Rng, classes: usize, len: usize, kind: usize, offset: usize
             }
         })
         .collect();
-    let mask: Vec<bool> = (0..len).map(|i| i % 29 != 3).collect();
+    let mask: Vec<bool> = (0..batch * pixels).map(|i| i % 29 != 3).collect();
     let target = Target::labels(&labels[..]).with_ignore_index(200);
     let plain = Input::new(&pred, shape, target).unwrap();
     let masked = plain.with_mask(&mask).unwrap();
-    let fast = IsaKernel(Isa::Avx512);
     for (name, input) in [("plain", plain), ("masked", masked)] {
-        let what = format!("{name} C={classes} len={len} kind={kind} offset={offset}");
-        let at = (0, 0, len);
+        let what = format!("{name} C={classes} at={at:?} kind={kind} head={head}");
         let (mut want, mut got) = (LabelSums::default(), LabelSums::default());
-        let ok_want = Baseline.sums(&input, at, &mut want);
-        let ok_got = fast.sums(&input, at, &mut got);
-        assert_eq!(ok_got, ok_want, "{what}: pass 1 accepted");
-        if ok_want {
+        let accepted = Baseline.sums(&input, at, &mut want);
+        assert_eq!(
+            FAST.sums(&input, at, &mut got),
+            accepted,
+            "{what}: pass 1 accepted"
+        );
+        if accepted {
             assert_eq!(bits(&got), bits(&want), "{what}: sums {got:?} vs {want:?}");
         }
         let mut coef = LabelGradient::default();
@@ -66,81 +123,164 @@ fn compare(rng: &mut Rng, classes: usize, len: usize, kind: usize, offset: usize
             coef.b[c] = rng.normal();
             coef.k[c] = -rng.uniform();
         }
-        let n = classes * len;
-        let (mut want_g, mut got_g) = (vec![0.0f32; n], vec![7.0f32; n + offset]);
-        let ok_want = Baseline.write(&input, at, &coef, &mut want_g);
-        let ok_got = fast.write(&input, at, &coef, &mut got_g[offset..]);
-        assert_eq!(ok_got, ok_want, "{what}: pass 2 accepted");
+        let n = classes * at.2;
+        let mut want_g = vec![0.0f32; n];
+        let (mut buf, start) = aligned(n, head);
+        let got_g = &mut buf[start..start + n];
+        let accepted = Baseline.write(&input, at, &coef, &mut want_g);
+        assert_eq!(
+            FAST.write(&input, at, &coef, got_g),
+            accepted,
+            "{what}: pass 2 accepted"
+        );
         let same = want_g
             .iter()
-            .zip(&got_g[offset..])
-            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
+            .zip(got_g.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits());
         assert!(same, "{what}: gradients differ");
     }
 }
 
 #[test]
 fn intrinsics_kernel_gives_the_core_kernel_bits() {
-    if Isa::detect() != Isa::Avx512 {
-        eprintln!("no AVX-512 here: IsaKernel runs the core kernel, nothing to compare");
+    if !has_avx512() {
         return;
     }
     let mut rng = Rng(0x5eed_a512);
     for classes in 2..=MAX_KERNEL_CLASSES {
         for len in [1, 15, 16, 17, 100, 1023, 1024, 1025, 2100] {
-            for kind in 0..5 {
-                compare(&mut rng, classes, len, kind, 0);
+            for kind in 0..6 {
+                let at = (0, 0, len);
+                let case = Case {
+                    batch: 1,
+                    classes,
+                    pixels: len,
+                    at,
+                    kind,
+                    head: kind,
+                };
+                compare(&mut rng, &case);
             }
         }
     }
 }
 
+/// A block inside a later sample: the offsets of labels and mask follow `at`.
 #[test]
-fn intrinsics_kernel_rejects_what_the_core_kernel_rejects() {
-    let mut rng = Rng(11);
-    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
-        let mut pred: Vec<f32> = (0..3 * 40).map(|_| logit(&mut rng, 0)).collect();
-        pred[2 * 40 + 33] = bad;
-        let labels: Vec<u8> = (0..40).map(|i| (i % 3) as u8).collect();
-        let input = Input::new(
-            &pred,
-            Shape::new(1, 3, &[40]).unwrap(),
-            Target::labels(&labels[..]),
-        )
-        .unwrap();
-        let mut sums = LabelSums::default();
-        assert!(
-            !IsaKernel(Isa::Avx512).sums(&input, (0, 0, 40), &mut sums),
-            "{bad}"
-        );
+fn intrinsics_kernel_gives_the_core_kernel_bits_inside_a_later_sample() {
+    if !has_avx512() {
+        return;
     }
-    // A label out of range.
-    let pred = vec![0.5f32; 2 * 20];
-    let labels: Vec<u8> = (0..20).map(|i| if i == 17 { 2 } else { 1 }).collect();
-    let input = Input::new(
-        &pred,
-        Shape::new(1, 2, &[20]).unwrap(),
-        Target::labels(&labels[..]),
-    );
-    // The input checks may refuse it up front; when they do not, the kernel must.
-    if let Ok(input) = input {
-        let mut sums = LabelSums::default();
-        assert!(!IsaKernel(Isa::Avx512).sums(&input, (0, 0, 20), &mut sums));
+    let mut rng = Rng(17);
+    for classes in [2, 3, 5, 8] {
+        for kind in 0..6 {
+            let at = (1, 17, 1500);
+            compare(
+                &mut rng,
+                &Case {
+                    batch: 3,
+                    classes,
+                    pixels: 1600,
+                    at,
+                    kind,
+                    head: 3,
+                },
+            );
+        }
     }
 }
 
-/// A gradient large enough for non-temporal stores (`STREAM_BYTES`), at every alignment
-/// of the destination that a 4-byte element allows within a 64-byte line.
+/// Gradients large enough for non-temporal stores (`STREAM_BYTES`), at each of the 16
+/// alignments of the destination; and one just as large whose rows are not a multiple of
+/// 16 pixels (ordinary stores, since the class rows then start at different alignments).
 #[test]
-fn streamed_gradient_gives_the_core_kernel_bits_at_any_alignment() {
-    if Isa::detect() != Isa::Avx512 {
-        eprintln!("no AVX-512 here: IsaKernel runs the core kernel, nothing to compare");
+fn streamed_gradient_gives_the_core_kernel_bits_at_every_alignment() {
+    if !has_avx512() {
         return;
     }
-    let classes = 2;
-    let len = segloss_std::fused_avx512::STREAM_BYTES / 4 / classes;
     let mut rng = Rng(3);
-    for offset in [0, 1, 5, 15] {
-        compare(&mut rng, classes, len, 0, offset);
+    let classes = 3;
+    let len = (STREAM_BYTES / 4 / classes).next_multiple_of(16);
+    for head in 0..16 {
+        let at = (0, 0, len);
+        compare(
+            &mut rng,
+            &Case {
+                batch: 1,
+                classes,
+                pixels: len,
+                at,
+                kind: 0,
+                head,
+            },
+        );
+    }
+    let odd = len + 5;
+    compare(
+        &mut rng,
+        &Case {
+            batch: 1,
+            classes,
+            pixels: odd,
+            at: (0, 0, odd),
+            kind: 0,
+            head: 0,
+        },
+    );
+}
+
+#[test]
+fn intrinsics_kernel_refuses_what_the_core_kernel_refuses() {
+    if !has_avx512() {
+        return;
+    }
+    let mut rng = Rng(11);
+    let coef = LabelGradient::default();
+    // Logits that are not finite: pass 1 refuses.
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let mut pred = logits(&mut rng, 1, 3, 40, 0);
+        pred[2 * 40 + 33] = bad;
+        let labels: Vec<u8> = (0..40).map(|i| (i % 3) as u8).collect();
+        let shape = Shape::new(1, 3, &[40]).unwrap();
+        let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+        let mut sums = LabelSums::default();
+        assert!(!Baseline.sums(&input, (0, 0, 40), &mut sums));
+        assert!(!FAST.sums(&input, (0, 0, 40), &mut sums), "{bad}");
+    }
+    // A label out of range, in a sample large enough to stream: both passes refuse.
+    let classes = 2;
+    let len = STREAM_BYTES / 4 / classes;
+    let pred = logits(&mut rng, 1, classes, len, 0);
+    let labels: Vec<u8> = (0..len).map(|i| u8::from(i == len - 9) * 2).collect();
+    let input = Input::new(
+        &pred,
+        Shape::new(1, classes, &[len]).unwrap(),
+        Target::labels(&labels[..]),
+    )
+    .unwrap();
+    let mut sums = LabelSums::default();
+    assert!(!Baseline.sums(&input, (0, 0, len), &mut sums));
+    assert!(!FAST.sums(&input, (0, 0, len), &mut sums));
+    let mut grad = vec![0.0f32; classes * len];
+    assert!(!Baseline.write(&input, (0, 0, len), &coef, &mut grad));
+    assert!(!FAST.write(&input, (0, 0, len), &coef, &mut grad));
+    // Ranges outside the buffers: a short gradient, a sample past the batch.
+    let pred = logits(&mut rng, 2, 3, 50, 0);
+    let labels: Vec<u8> = (0..100).map(|i| (i % 3) as u8).collect();
+    let input = Input::new(
+        &pred,
+        Shape::new(2, 3, &[50]).unwrap(),
+        Target::labels(&labels[..]),
+    )
+    .unwrap();
+    let mut short = vec![0.0f32; 3 * 50 - 1];
+    assert!(!Baseline.write(&input, (0, 0, 50), &coef, &mut short));
+    assert!(!FAST.write(&input, (0, 0, 50), &coef, &mut short));
+    let mut grad = vec![0.0f32; 3 * 50];
+    for at in [(2, 0, 50), (1, 10, 50)] {
+        assert!(!Baseline.write(&input, at, &coef, &mut grad), "{at:?}");
+        assert!(!FAST.write(&input, at, &coef, &mut grad), "{at:?}");
+        assert!(!Baseline.sums(&input, at, &mut sums), "{at:?}");
+        assert!(!FAST.sums(&input, at, &mut sums), "{at:?}");
     }
 }
