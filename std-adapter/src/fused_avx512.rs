@@ -23,7 +23,7 @@ use segloss::fastmath::{
 };
 use segloss::kernel::{
     class_codes, class_rows, count_labels, lane_sum, LabelGradient, LabelSums,
-    IGNORED_CODE as IGNORED, NLL_SCALE, SEGMENT, WIDTH,
+    IGNORED_CODE as IGNORED, MAX_KERNEL_CLASSES, NLL_SCALE, SEGMENT, WIDTH,
 };
 use segloss::{Input, Real};
 
@@ -73,6 +73,39 @@ pub unsafe fn write<T: Real>(
         6 => write_for::<T, 6>(input, pred, at, coef, dst),
         7 => write_for::<T, 7>(input, pred, at, coef, dst),
         8 => write_for::<T, 8>(input, pred, at, coef, dst),
+        _ => false,
+    }
+}
+
+/// Pass 2 like [`write`], but into one row per class (`rows[c]` gets class `c`'s `at.2`
+/// pixels): for a block whose class rows are not contiguous in the gradient. False as
+/// [`write`], and when `rows` does not hold one row of at least `at.2` per class.
+///
+/// # Safety
+///
+/// The processor must support AVX-512 F, BW, DQ and VL.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+pub unsafe fn write_rows<T: Real>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    rows: &mut [&mut [f32]],
+) -> bool {
+    match rows {
+        [a, b] => write_rows_for::<T, 2>(input, pred, at, coef, &mut [a, b]),
+        [a, b, c] => write_rows_for::<T, 3>(input, pred, at, coef, &mut [a, b, c]),
+        [a, b, c, d] => write_rows_for::<T, 4>(input, pred, at, coef, &mut [a, b, c, d]),
+        [a, b, c, d, e] => write_rows_for::<T, 5>(input, pred, at, coef, &mut [a, b, c, d, e]),
+        [a, b, c, d, e, f] => {
+            write_rows_for::<T, 6>(input, pred, at, coef, &mut [a, b, c, d, e, f])
+        }
+        [a, b, c, d, e, f, g] => {
+            write_rows_for::<T, 7>(input, pred, at, coef, &mut [a, b, c, d, e, f, g])
+        }
+        [a, b, c, d, e, f, g, h] => {
+            write_rows_for::<T, 8>(input, pred, at, coef, &mut [a, b, c, d, e, f, g, h])
+        }
         _ => false,
     }
 }
@@ -361,6 +394,28 @@ struct Coefs<const C: usize> {
     k: [__m512; C],
 }
 
+impl<const C: usize> Coefs<C> {
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn new(coef: &LabelGradient) -> Self {
+        let pick =
+            |x: &[f64; MAX_KERNEL_CLASSES], c: usize| x.get(c).copied().unwrap_or(0.0) as f32;
+        let zero = [_mm512_setzero_ps(); C];
+        let mut coefs = Coefs {
+            b: zero,
+            ab: zero,
+            k: zero,
+        };
+        for c in 0..C {
+            let (a_c, b_c) = (pick(&coef.a, c), pick(&coef.b, c));
+            coefs.b[c] = splat(b_c);
+            coefs.ab[c] = splat(a_c + b_c);
+            coefs.k[c] = splat(pick(&coef.k, c));
+        }
+        coefs
+    }
+}
+
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
 fn write_for<T: Real, const C: usize>(
     input: &Input<'_, T>,
@@ -369,40 +424,43 @@ fn write_for<T: Real, const C: usize>(
     coef: &LabelGradient,
     dst: &mut [f32],
 ) -> bool {
+    let len = at.2;
+    let Some(dst) = dst.get_mut(..C * len) else {
+        return false;
+    };
+    let mut out = dst.chunks_exact_mut(len.max(1));
+    let mut out: [&mut [f32]; C] = core::array::from_fn(|_| out.next().unwrap_or_default());
+    write_rows_for::<T, C>(input, pred, at, coef, &mut out)
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+fn write_rows_for<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    out: &mut [&mut [f32]; C],
+) -> bool {
     let (sample, start, len) = at;
     let per_sample = input.shape().pixels_per_sample();
     let Some(rows) = class_rows::<f32, C>(pred, per_sample, at) else {
         return false;
     };
-    let Some(dst) = dst.get_mut(..C * len) else {
+    if out.iter().any(|r| r.len() < len) {
         return false;
-    };
-    let pick = |x: &[f64; segloss::kernel::MAX_KERNEL_CLASSES], c: usize| {
-        x.get(c).copied().unwrap_or(0.0) as f32
-    };
-    let zero = [_mm512_setzero_ps(); C];
-    let mut coefs = Coefs {
-        b: zero,
-        ab: zero,
-        k: zero,
-    };
-    for c in 0..C {
-        let (a_c, b_c) = (pick(&coef.a, c), pick(&coef.b, c));
-        coefs.b[c] = splat(b_c);
-        coefs.ab[c] = splat(a_c + b_c);
-        coefs.k[c] = splat(pick(&coef.k, c));
     }
+    let coefs = Coefs::<C>::new(coef);
     // Each pixel's gradient depends on that pixel alone, so the pixels can be cut anywhere:
-    // when streaming, a first span reaches the 64-byte boundary every class row shares
-    // (rows a multiple of 16 pixels long), and the groups after it are aligned.
-    let stream = C * len * 4 >= STREAM_BYTES && len.is_multiple_of(WIDTH);
+    // when streaming, a first span reaches the next 64-byte boundary, which every class row
+    // must share, and the groups after it are aligned.
+    let line = |r: &&mut [f32]| r.as_ptr() as usize % 64;
+    let shared = out.iter().all(|r| line(r) == line(&out[0]));
+    let stream = C * len * 4 >= STREAM_BYTES && shared;
     let head = if stream {
-        (64 - dst.as_ptr() as usize % 64) % 64 / 4
+        (64 - line(&out[0])) % 64 / 4
     } else {
         0
     };
-    let mut out = dst.chunks_exact_mut(len.max(1));
-    let mut out: [&mut [f32]; C] = core::array::from_fn(|_| out.next().unwrap_or_default());
     let first = sample * per_sample + start;
     let spans = [(0, head.min(len), false), (head.min(len), len, stream)];
     let mut written = true;

@@ -93,6 +93,47 @@ impl IsaKernel {
     core_kernel_method!(core_write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T])
         => kernel::write);
 
+    /// Pass 2 of the block `at` into one row per class (`rows[c]` gets class `c`'s `at.2`
+    /// pixels), for a block whose class rows are not contiguous in the gradient: the
+    /// intrinsics kernel writes the rows directly; other levels write the block class-major
+    /// into `scratch` and copy. False as [`Kernel::write`], and (having written nothing) when
+    /// `rows` is not one row of at least `at.2` pixels per class.
+    pub fn write_rows<T: Real>(
+        &self,
+        input: &Input<'_, T>,
+        at: (usize, usize, usize),
+        coef: &LabelGradient,
+        rows: &mut [&mut [T]],
+        scratch: &mut Vec<T>,
+    ) -> bool {
+        let classes = rows.len();
+        if classes != input.shape().classes() || rows.iter().any(|r| r.len() < at.2) {
+            return false;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let (true, Some(pred)) = (self.intrinsics(), T::as_f32(input.prediction())) {
+            let mut views: [&mut [f32]; kernel::MAX_KERNEL_CLASSES] = Default::default();
+            let mut all = classes <= views.len();
+            for (view, row) in views.iter_mut().zip(rows.iter_mut()) {
+                match T::as_f32_mut(row) {
+                    Some(row) => *view = row,
+                    None => all = false,
+                }
+            }
+            if all {
+                let views = &mut views[..classes];
+                // SAFETY: `intrinsics` confirmed AVX-512 at run time.
+                return unsafe { fused_avx512::write_rows(input, pred, at, coef, views) };
+            }
+        }
+        scratch.resize(classes * at.2, T::zero());
+        let written = self.write(input, at, coef, scratch);
+        for (row, part) in rows.iter_mut().zip(scratch.chunks_exact(at.2.max(1))) {
+            row[..at.2].copy_from_slice(part);
+        }
+        written
+    }
+
     /// True when the intrinsics kernel ([`crate::fused_avx512`]) runs at this level.
     fn intrinsics(&self) -> bool {
         cfg!(target_arch = "x86_64") && self.0.or_supported() == Isa::Avx512

@@ -152,9 +152,9 @@ where
         return false;
     }
     let per_sample = shape.pixels_per_sample();
-    // One task per block: the kernel writes the block class-major into the task's scratch,
-    // which is then copied into the block's part of each class row (the rows of one block
-    // are not contiguous in the gradient).
+    // One task per block, writing the block's part of each class row (the rows of one
+    // block are not contiguous in the gradient; `write_rows` goes through a per-thread
+    // scratch where the kernel cannot write them directly).
     let mut tasks: Vec<BlockTask<'_, T>> = Vec::new();
     for (b, sample) in grad.chunks_mut(shape.classes() * per_sample).enumerate() {
         let mut rows: Vec<_> = sample
@@ -171,12 +171,7 @@ where
             .into_par_iter()
             .map_init(Vec::new, |scratch: &mut Vec<T>, (at, mut out)| {
                 let coef = affine.get(at.0).copied().unwrap_or_default();
-                scratch.resize(out.len() * at.2, T::zero());
-                let written = IsaKernel(isa).write(input, at, &coef, scratch);
-                for (row, part) in out.iter_mut().zip(scratch.chunks_exact(at.2.max(1))) {
-                    row.copy_from_slice(part);
-                }
-                written
+                IsaKernel(isa).write_rows(input, at, &coef, &mut out, scratch)
             })
             .all(|written| written)
     })

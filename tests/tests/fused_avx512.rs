@@ -284,3 +284,63 @@ fn intrinsics_kernel_refuses_what_the_core_kernel_refuses() {
         assert!(!FAST.sums(&input, at, &mut sums), "{at:?}");
     }
 }
+
+/// `IsaKernel::write_rows` (the threaded one-sample split's pass 2) writes each class's
+/// pixels into its own row, with the core kernel's bits, whatever the rows' spacing.
+#[test]
+fn rows_get_the_core_kernel_bits() {
+    let mut rng = Rng(29);
+    let mut scratch = Vec::new();
+    for classes in 2..=MAX_KERNEL_CLASSES {
+        let (pixels, at) = (1600, (1, 17, 1500));
+        let shape = Shape::new(3, classes, &[pixels]).unwrap();
+        let pred = logits(&mut rng, 3, classes, pixels, 0);
+        let labels: Vec<u8> = (0..3 * pixels).map(|_| rng.below(classes) as u8).collect();
+        let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+        let mut coef = LabelGradient::default();
+        for c in 0..classes {
+            (coef.a[c], coef.b[c], coef.k[c]) = (rng.normal(), rng.normal(), -rng.uniform());
+        }
+        let mut want = vec![0.0f32; classes * at.2];
+        assert!(Baseline.write(&input, at, &coef, &mut want));
+        // Rows 7 pixels apart, with a marker in the gaps that must survive.
+        let stride = at.2 + 7;
+        let mut buf = vec![-9.0f32; classes * stride];
+        let mut rows: Vec<&mut [f32]> = buf.chunks_mut(stride).map(|r| &mut r[..at.2]).collect();
+        for isa in [Isa::Portable, Isa::detect()] {
+            assert!(IsaKernel(isa).write_rows(&input, at, &coef, &mut rows, &mut scratch));
+            for (c, row) in rows.iter().enumerate() {
+                let part = &want[c * at.2..(c + 1) * at.2];
+                let same = row
+                    .iter()
+                    .zip(part)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "C={classes} {isa:?}: class {c} differs");
+            }
+        }
+        drop(rows);
+        assert!(buf
+            .chunks(stride)
+            .all(|r| r[at.2..].iter().all(|&x| x == -9.0)));
+        // One row too few, or one too short: refused.
+        let mut rows: Vec<&mut [f32]> = buf.chunks_mut(stride).map(|r| &mut r[..at.2]).collect();
+        rows.pop();
+        for isa in [Isa::Portable, Isa::detect()] {
+            let k = IsaKernel(isa);
+            assert!(
+                !k.write_rows(&input, at, &coef, &mut rows, &mut scratch),
+                "C={classes}"
+            );
+        }
+        let mut rows: Vec<&mut [f32]> = buf.chunks_mut(stride).map(|r| &mut r[..at.2]).collect();
+        let last = rows.pop().unwrap();
+        rows.push(&mut last[..at.2 - 1]);
+        for isa in [Isa::Portable, Isa::detect()] {
+            let k = IsaKernel(isa);
+            assert!(
+                !k.write_rows(&input, at, &coef, &mut rows, &mut scratch),
+                "C={classes}"
+            );
+        }
+    }
+}
