@@ -82,13 +82,15 @@ fn block_split<T: Real, L: Loss<T> + ?Sized>(loss: &L, input: &Input<'_, T>) -> 
 }
 
 /// Kernel pass 1 with every block of every sample a task; the block sums are merged in
-/// order as the sequential engine merges them. `Ok(None)` when the kernel refuses a block
-/// (a value fails a check: the caller reruns sequentially, which reports it).
+/// order into `total` as the sequential engine merges them. `Ok(None)` when the kernel
+/// refuses a block (a value fails a check: the caller reruns sequentially, which reports
+/// it).
 fn kernel_accumulate<T, L>(
     pool: &rayon::ThreadPool,
     isa: Isa,
     loss: &L,
     input: &Input<'_, T>,
+    mut total: L::Stats,
 ) -> Result<Option<L::Stats>, Error>
 where
     T: Real,
@@ -112,7 +114,6 @@ where
         return Ok(None);
     }
     let mut sums = sums.into_iter().flatten();
-    let mut total = L::Stats::default();
     for b in 0..batch {
         let merged = merge_blocks(loss, input, b, |_| sums.next().unwrap_or_default());
         total.merge(&merged);
@@ -178,6 +179,10 @@ where
 }
 
 /// Pass 1 by sample in `pool`, merged in sample order into `stats`.
+///
+/// A loss that takes the fused kernel runs it by block; when the kernel refuses any block,
+/// the whole batch goes through the sequential pass 1, as the engine decides for the whole
+/// batch (finding F22: deciding per sample mixed kernel and tile sums, whose bits differ).
 fn accumulate<T, L>(
     pool: &rayon::ThreadPool,
     isa: Isa,
@@ -189,6 +194,15 @@ where
     T: Real,
     L: Loss<T> + Sync + ?Sized,
 {
+    if engine::fused(loss, input) {
+        return match kernel_accumulate(pool, isa, loss, input, *stats)? {
+            Some(total) => {
+                *stats = total;
+                Ok(())
+            }
+            None => simd::accumulate(isa, loss, input, stats, &mut []),
+        };
+    }
     let partials: Vec<Result<L::Stats, Error>> = pool.install(|| {
         (0..input.shape().batch())
             .into_par_iter()
@@ -228,7 +242,7 @@ where
     let shape = input.shape();
     if block_split(loss, input) && pool.current_num_threads() > 1 && grad.len() == shape.elements()
     {
-        if let Some(stats) = kernel_accumulate(pool, isa, loss, input)? {
+        if let Some(stats) = kernel_accumulate(pool, isa, loss, input, L::Stats::default())? {
             let done = loss.finalize(&stats, &mut []);
             if !kernel_write(pool, isa, loss, input, &done.coef, grad) {
                 simd::backward_accepted(isa, loss, input, &done.coef, &[], grad)?;
@@ -275,7 +289,7 @@ where
     L: Loss<T> + Sync + ?Sized,
 {
     if block_split(loss, input) && pool.current_num_threads() > 1 {
-        if let Some(stats) = kernel_accumulate(pool, isa, loss, input)? {
+        if let Some(stats) = kernel_accumulate(pool, isa, loss, input, L::Stats::default())? {
             return Ok(loss.finalize(&stats, &mut []).value);
         }
     }

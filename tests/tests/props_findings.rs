@@ -687,3 +687,72 @@ fn kernel_fallback_is_decided_per_sample() {
         }
     }
 }
+
+/// F22 (`differential`, fuzzing the intrinsics kernel's session): a batch of which one
+/// sample the kernel refuses in pass 1 (finite logits whose sum overflows) and another it
+/// takes. The engine sends the whole batch's pass 1 through the tile path; the threaded
+/// adapter, which ran pass 1 sample by sample, summed sample 0 with the kernel, and the
+/// loss value differed in its last bits. Fixed: the adapter runs the kernel by block and,
+/// when any block is refused, the sequential pass 1 for the whole batch.
+#[test]
+fn kernel_pass1_fallback_is_decided_for_the_batch() {
+    use segloss::losses::DiceCe;
+    use segloss_std::simd::Isa;
+    let pixels = 24;
+    let mut pred: Vec<f32> = (0..2 * 3 * pixels)
+        .map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.37)
+        .collect();
+    // Sample 1, pixel 5: two classes at 3e38, finite, but their sum is not.
+    pred[3 * pixels + 5] = 3e38;
+    pred[3 * pixels + pixels + 5] = 3e38;
+    let mut labels: Vec<u8> = (0..2 * pixels).map(|i| (i * 7 % 3) as u8).collect();
+    // Labelled with one of the two, so that the pixel's cross entropy stays small.
+    labels[pixels + 5] = 0;
+    let shape = Shape::new(2, 3, &[pixels]).unwrap();
+    let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
+    let loss = DiceCe::new();
+    let sample0 = input.samples(0..1).unwrap();
+    let fused = engine::forward(&loss, &sample0, &mut []).unwrap();
+    let tiled = engine::forward(&engine::Tiled(loss), &sample0, &mut []).unwrap();
+    assert_ne!(
+        fused.to_bits(),
+        tiled.to_bits(),
+        "the two paths should differ here for the test to bite"
+    );
+    let mut want = vec![0.0f32; pred.len()];
+    let value = engine::forward_backward(&loss, &input, &mut [], &mut want).unwrap();
+    assert_eq!(
+        engine::forward(&loss, &input, &mut []).unwrap().to_bits(),
+        value.to_bits()
+    );
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for isa in [Isa::Portable, Isa::detect()] {
+            let mut got = vec![0.0f32; pred.len()];
+            let v = segloss_std::threads::forward_backward(
+                &pool,
+                isa,
+                &loss,
+                &input,
+                &mut [],
+                &mut got,
+            )
+            .unwrap();
+            assert_eq!(v.to_bits(), value.to_bits(), "{threads} threads, {isa:?}");
+            let same = got
+                .iter()
+                .zip(&want)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{threads} threads, {isa:?}: gradients differ");
+            let v = segloss_std::threads::forward(&pool, isa, &loss, &input, &mut []).unwrap();
+            assert_eq!(
+                v.to_bits(),
+                value.to_bits(),
+                "{threads} threads, {isa:?}: forward"
+            );
+        }
+    }
+}
