@@ -181,7 +181,19 @@ impl Kernel for Baseline {
     }
 }
 
-/// Calls `$f::<T, C>($args)` for the input's class count `C` (false for other counts).
+/// Calls `$f::<$t, C>($args)` for a class count `C` from 2 to [`MAX_KERNEL_CLASSES`]
+/// (false for other counts): how a kernel reaches its instantiation for a class count.
+///
+/// ```
+/// fn is<T, const C: usize>(x: usize) -> bool {
+///     C == x
+/// }
+/// assert!(segloss::by_classes!(5, is, f32, (5)));
+/// assert!(!segloss::by_classes!(9, is, f32, (9)));
+/// ```
+///
+/// [`MAX_KERNEL_CLASSES`]: crate::kernel::MAX_KERNEL_CLASSES
+#[macro_export]
 macro_rules! by_classes {
     ($classes:expr, $f:ident, $t:ty, ($($arg:expr),*)) => {
         match $classes {
@@ -281,22 +293,30 @@ fn whole<X>(src: &[X], from: usize) -> Option<&[X; WIDTH]> {
     <&[X; WIDTH]>::try_from(src.get(from..end)?).ok()
 }
 
-/// Runs `$body` for each segment of the `len` pixels from pixel `first` of the input (`$at`
-/// is `(first, len)`; `$rows` are their logit rows): `$seg_rows` bound to the segment's
-/// part of the rows, `$codes` to its class codes, `$n` to its pixels and `$done` to its
-/// offset. Returns false from the enclosing function when a label is out of range or a
-/// range lies outside the buffers. A macro for the same reason as [`for_groups!`].
+/// Runs `$body` for each segment ([`SEGMENT`] pixels) of the `len` pixels from pixel
+/// `first` of the input (`$at` is `(first, len)`; `$rows` are their `C` logit rows):
+/// `$seg_rows` bound to the segment's part of the rows, `$codes` to its class codes
+/// ([`class_codes`]), `$n` to its pixels and `$done` to its offset. Returns false from the
+/// enclosing function when a label is out of range or a range lies outside the buffers.
+///
+/// A macro, not a function taking a closure: a closure would compile outside the caller's
+/// `#[target_feature]` level. The core's kernel and the std adapter's intrinsics both walk
+/// their pixels with it.
+///
+/// [`SEGMENT`]: crate::kernel::SEGMENT
+/// [`class_codes`]: crate::kernel::class_codes
+#[macro_export]
 macro_rules! for_segments {
     ($input:expr, $rows:expr, $at:expr, $c:expr, |$seg_rows:ident, $codes:ident, $n:ident, $done:ident| $body:block) => {{
         let (first, len) = $at;
-        let mut code = [0i32; SEGMENT];
+        let mut code = [0i32; $crate::kernel::SEGMENT];
         let mut $done = 0;
         while $done < len {
-            let $n = SEGMENT.min(len - $done);
+            let $n = $crate::kernel::SEGMENT.min(len - $done);
             let Some($codes) = code.get_mut(..$n) else {
                 return false;
             };
-            if class_codes($input, first + $done, $codes, $c).is_none() {
+            if $crate::kernel::class_codes($input, first + $done, $codes, $c).is_none() {
                 return false;
             }
             let $seg_rows = $rows.map(|r| r.get($done..$done + $n).unwrap_or(&[]));

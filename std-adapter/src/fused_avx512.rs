@@ -22,8 +22,8 @@ use segloss::fastmath::{
     EXP_SOFTMAX_LOWEST, EXP_SOFTMAX_POLY, LN2_HI, LN2_LO, LN_SERIES, ROUND, SQRT_HALF_BITS,
 };
 use segloss::kernel::{
-    class_codes, class_rows, count_labels, lane_sum, LabelGradient, LabelSums,
-    IGNORED_CODE as IGNORED, MAX_KERNEL_CLASSES, NLL_SCALE, SEGMENT, WIDTH,
+    class_rows, count_labels, lane_sum, LabelGradient, LabelSums, IGNORED_CODE as IGNORED,
+    MAX_KERNEL_CLASSES, NLL_SCALE, WIDTH,
 };
 use segloss::{Input, Real};
 
@@ -39,16 +39,12 @@ pub unsafe fn sums<T: Real>(
     at: (usize, usize, usize),
     sums: &mut LabelSums,
 ) -> bool {
-    match input.shape().classes() {
-        2 => sums_for::<T, 2>(input, pred, at, sums),
-        3 => sums_for::<T, 3>(input, pred, at, sums),
-        4 => sums_for::<T, 4>(input, pred, at, sums),
-        5 => sums_for::<T, 5>(input, pred, at, sums),
-        6 => sums_for::<T, 6>(input, pred, at, sums),
-        7 => sums_for::<T, 7>(input, pred, at, sums),
-        8 => sums_for::<T, 8>(input, pred, at, sums),
-        _ => false,
-    }
+    segloss::by_classes!(
+        input.shape().classes(),
+        sums_for,
+        T,
+        (input, pred, at, sums)
+    )
 }
 
 /// Pass 2 ([`segloss::kernel::Kernel::write`]) for `f32` logits `pred` (the input's own)
@@ -65,16 +61,8 @@ pub unsafe fn write<T: Real>(
     coef: &LabelGradient,
     dst: &mut [f32],
 ) -> bool {
-    match input.shape().classes() {
-        2 => write_for::<T, 2>(input, pred, at, coef, dst),
-        3 => write_for::<T, 3>(input, pred, at, coef, dst),
-        4 => write_for::<T, 4>(input, pred, at, coef, dst),
-        5 => write_for::<T, 5>(input, pred, at, coef, dst),
-        6 => write_for::<T, 6>(input, pred, at, coef, dst),
-        7 => write_for::<T, 7>(input, pred, at, coef, dst),
-        8 => write_for::<T, 8>(input, pred, at, coef, dst),
-        _ => false,
-    }
+    let classes = input.shape().classes();
+    segloss::by_classes!(classes, write_for, T, (input, pred, at, coef, dst))
 }
 
 /// Pass 2 like [`write`], but into one row per class (`rows[c]` gets class `c`'s `at.2`
@@ -92,22 +80,8 @@ pub unsafe fn write_rows<T: Real>(
     coef: &LabelGradient,
     rows: &mut [&mut [f32]],
 ) -> bool {
-    match rows {
-        [a, b] => write_rows_for::<T, 2>(input, pred, at, coef, &mut [a, b]),
-        [a, b, c] => write_rows_for::<T, 3>(input, pred, at, coef, &mut [a, b, c]),
-        [a, b, c, d] => write_rows_for::<T, 4>(input, pred, at, coef, &mut [a, b, c, d]),
-        [a, b, c, d, e] => write_rows_for::<T, 5>(input, pred, at, coef, &mut [a, b, c, d, e]),
-        [a, b, c, d, e, f] => {
-            write_rows_for::<T, 6>(input, pred, at, coef, &mut [a, b, c, d, e, f])
-        }
-        [a, b, c, d, e, f, g] => {
-            write_rows_for::<T, 7>(input, pred, at, coef, &mut [a, b, c, d, e, f, g])
-        }
-        [a, b, c, d, e, f, g, h] => {
-            write_rows_for::<T, 8>(input, pred, at, coef, &mut [a, b, c, d, e, f, g, h])
-        }
-        _ => false,
-    }
+    let classes = input.shape().classes();
+    segloss::by_classes!(classes, rows_for, T, (input, pred, at, coef, rows))
 }
 
 /// Sixteen copies of `x`.
@@ -338,17 +312,7 @@ fn sums_for<T: Real, const C: usize>(
     let zero = _mm512_setzero_ps();
     let scale = splat(NLL_SCALE as f32);
     let mut check = zero;
-    let mut code = [0i32; SEGMENT];
-    let mut done = 0;
-    while done < len {
-        let n = SEGMENT.min(len - done);
-        let Some(seg) = code.get_mut(..n) else {
-            return false;
-        };
-        if class_codes(input, first + done, seg, C).is_none() {
-            return false;
-        }
-        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
+    segloss::for_segments!(input, rows, (first, len), C, |seg_rows, seg, n, _done| {
         let (mut tp, mut sum_s, mut nll) = ([zero; C], [zero; C], [zero; C]);
         let mut from = 0;
         while from < n {
@@ -375,8 +339,7 @@ fn sums_for<T: Real, const C: usize>(
             sums.nll[c] += flush(nll[c]) / NLL_SCALE;
         }
         count_labels::<C>(seg, &mut sums.count);
-        done += n;
-    }
+    });
     _mm512_cmpneq_ps_mask(check, zero) == 0
 }
 
@@ -431,6 +394,21 @@ fn write_for<T: Real, const C: usize>(
     let mut out = dst.chunks_exact_mut(len.max(1));
     let mut out: [&mut [f32]; C] = core::array::from_fn(|_| out.next().unwrap_or_default());
     write_rows_for::<T, C>(input, pred, at, coef, &mut out)
+}
+
+/// [`write_rows_for`] for `rows` given as a slice: false unless it holds `C` rows.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+fn rows_for<T: Real, const C: usize>(
+    input: &Input<'_, T>,
+    pred: &[f32],
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    rows: &mut [&mut [f32]],
+) -> bool {
+    match <&mut [&mut [f32]; C]>::try_from(rows) {
+        Ok(rows) => write_rows_for::<T, C>(input, pred, at, coef, rows),
+        Err(_) => false,
+    }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
@@ -496,17 +474,7 @@ fn write_span<T: Real, const C: usize>(
     stream: bool,
 ) -> bool {
     let len = rows[0].len();
-    let mut code = [0i32; SEGMENT];
-    let mut done = 0;
-    while done < len {
-        let n = SEGMENT.min(len - done);
-        let Some(seg) = code.get_mut(..n) else {
-            return false;
-        };
-        if class_codes(input, first + done, seg, C).is_none() {
-            return false;
-        }
-        let seg_rows = rows.map(|r| r.get(done..done + n).unwrap_or(&[]));
+    segloss::for_segments!(input, rows, (first, len), C, |seg_rows, seg, n, done| {
         let mut from = 0;
         while from < n {
             prefetch::<C>(&seg_rows, from);
@@ -544,7 +512,6 @@ fn write_span<T: Real, const C: usize>(
             }
             from += WIDTH;
         }
-        done += n;
-    }
+    });
     true
 }
