@@ -285,6 +285,21 @@ fn intrinsics_kernel_refuses_what_the_core_kernel_refuses() {
     }
 }
 
+/// Asserts that `write_rows` refuses `rows` at the portable and at the detected instruction set.
+fn assert_rows_refused(
+    input: &Input<'_, f32>,
+    at: (usize, usize, usize),
+    coef: &LabelGradient,
+    rows: &mut [&mut [f32]],
+    scratch: &mut Vec<f32>,
+    classes: usize,
+) {
+    for isa in [Isa::Portable, Isa::detect()] {
+        let k = IsaKernel(isa);
+        assert!(!k.write_rows(input, at, coef, rows, scratch), "C={classes}");
+    }
+}
+
 /// `IsaKernel::write_rows` (the threaded one-sample split's pass 2) writes each class's
 /// pixels into its own row, with the core kernel's bits, whatever the rows' spacing.
 #[test]
@@ -325,22 +340,10 @@ fn rows_get_the_core_kernel_bits() {
         // One row too few, or one too short: refused.
         let mut rows: Vec<&mut [f32]> = buf.chunks_mut(stride).map(|r| &mut r[..at.2]).collect();
         rows.pop();
-        for isa in [Isa::Portable, Isa::detect()] {
-            let k = IsaKernel(isa);
-            assert!(
-                !k.write_rows(&input, at, &coef, &mut rows, &mut scratch),
-                "C={classes}"
-            );
-        }
+        assert_rows_refused(&input, at, &coef, &mut rows, &mut scratch, classes);
         let mut rows: Vec<&mut [f32]> = buf.chunks_mut(stride).map(|r| &mut r[..at.2]).collect();
         let last = rows.pop().unwrap();
         rows.push(&mut last[..at.2 - 1]);
-        for isa in [Isa::Portable, Isa::detect()] {
-            let k = IsaKernel(isa);
-            assert!(
-                !k.write_rows(&input, at, &coef, &mut rows, &mut scratch),
-                "C={classes}"
-            );
-        }
+        assert_rows_refused(&input, at, &coef, &mut rows, &mut scratch, classes);
     }
 }

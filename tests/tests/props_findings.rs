@@ -3,6 +3,8 @@
 //! until the core is fixed (then drop the `#[ignore]`); the crash inputs are under
 //! `fuzz/regressions/` and `docs/validation.md` describes each finding.
 
+mod common;
+
 use segloss::losses::{ClassWeights, WeightedCrossEntropy};
 use segloss::{engine, Input, Real, Shape, Target};
 
@@ -662,11 +664,8 @@ fn kernel_fallback_is_decided_per_sample() {
         alone, tiled,
         "the two paths should differ here for the test to bite"
     );
-    for threads in [1, 2, 3] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+    for pool in common::pools() {
+        let threads = pool.current_num_threads();
         for isa in [Isa::Portable, Isa::detect()] {
             let mut got = vec![0.0f32; 9];
             let v = segloss_std::threads::forward_backward(
@@ -725,11 +724,8 @@ fn kernel_pass1_fallback_is_decided_for_the_batch() {
         engine::forward(&loss, &input, &mut []).unwrap().to_bits(),
         value.to_bits()
     );
-    for threads in [1, 2, 3] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+    for pool in common::pools() {
+        let threads = pool.current_num_threads();
         for isa in [Isa::Portable, Isa::detect()] {
             let mut got = vec![0.0f32; pred.len()];
             let v = segloss_std::threads::forward_backward(
