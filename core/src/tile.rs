@@ -155,25 +155,23 @@ impl<'t, T: Real> Tile<'t, T> {
     #[inline(always)]
     pub fn rows(&self) -> impl Iterator<Item = ClassRow<'t, T>> + 't {
         let b: &'t TileBuf<T> = self.buf;
-        let n = b.len.max(1);
-        let used = b.len * b.classes;
-        let part = |x: &'t [T; TILE_ELEMENTS]| x.get(..used).unwrap_or(&[]).chunks_exact(n);
-        part(&b.prob)
-            .zip(part(&b.log_prob))
-            .zip(part(&b.comp))
-            .zip(part(&b.log_comp))
-            .zip(part(&b.target))
-            .enumerate()
-            .map(
-                |(class, ((((prob, log_prob), comp), log_comp), target))| ClassRow {
-                    class,
-                    prob,
-                    log_prob,
-                    comp,
-                    log_comp,
-                    target,
-                },
-            )
+        let len = b.len;
+        // Sliced with `get` rather than `chunks_exact`: the latter asserts a non-zero
+        // chunk size, and that assert survives in the no-panic canary whenever the
+        // optimiser does not see `len.max(1)` through the inlining.
+        let row = move |x: &'t [T; TILE_ELEMENTS], class: usize| -> &'t [T] {
+            x.get(class * len..)
+                .and_then(|r| r.get(..len))
+                .unwrap_or(&[])
+        };
+        (0..b.classes).map(move |class| ClassRow {
+            class,
+            prob: row(&b.prob, class),
+            log_prob: row(&b.log_prob, class),
+            comp: row(&b.comp, class),
+            log_comp: row(&b.log_comp, class),
+            target: row(&b.target, class),
+        })
     }
 }
 
