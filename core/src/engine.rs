@@ -9,7 +9,7 @@
 //! writes `∂L/∂prediction` once per element.
 
 use crate::error::Buffer;
-use crate::kernel::{self, Baseline, Kernel, LabelBlock, LabelGradient, LabelSums};
+use crate::kernel::{self, Baseline, Kernel, LabelBlock, LabelGradient, LabelSums, LabelTerms};
 use crate::tile::{tile_pixels, Load, TileBuf, TILE_ELEMENTS};
 use crate::{Error, Input, Real, Shape, Tile};
 
@@ -82,6 +82,12 @@ pub trait Loss<T: Real> {
     /// [`Loss::label_gradient`].
     fn fused_labels(&self) -> bool {
         false
+    }
+
+    /// The per-pixel terms the kernel must compute for this loss besides its per-class
+    /// sums (the focal term); none by default.
+    fn label_terms(&self) -> LabelTerms {
+        LabelTerms::default()
     }
 
     /// Kernel pass 1: adds one reduction block's sums to `stats`, as
@@ -317,11 +323,12 @@ fn kernel_accumulate<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     input: &Input<'_, T>,
     mut total: L::Stats,
 ) -> Option<L::Stats> {
+    let terms = loss.label_terms();
     for sample in 0..input.shape.batch() {
         let mut refused = false;
         let merged = merge_blocks(loss, input, sample, |at| {
             let mut sums = LabelSums::default();
-            refused |= !kernel.sums(input, at, &mut sums);
+            refused |= !kernel.sums(input, at, terms, &mut sums);
             sums
         });
         if refused {

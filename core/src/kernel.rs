@@ -11,7 +11,11 @@
 //!
 //! and write a gradient that is, in the softmax's input space,
 //! `u_c = s_c·(a_c·[y = c] + b_c)·valid + k_c·[y = c]`, `∂L/∂z_c = u_c − s_c·Σ_j u_j`
-//! ([`LabelGradient`]). A loss that has this form says so ([`Loss::fused_labels`]) and
+//! ([`LabelGradient`]). The focal loss with `γ = 2` (MONAI's default) fits too, with one
+//! per-pixel term at the labelled class that a loss asks for through [`LabelTerms`]: its
+//! sum `−(1 − s_y)²·ln s_y` per class in pass 1, and `f_y·(2q·s_y·ln s_y − q²)` added to
+//! `u_y` in pass 2 (`q = 1 − s_y`, taken from the other classes' sum where `y` is the
+//! largest class). A loss that has this form says so ([`Loss::fused_labels`]) and
 //! converts: [`Loss::add_label_sums`] turns a block's sums into its statistics and
 //! [`Loss::label_gradient`] its finalized coefficients into `(a, b, k)`. The engine then
 //! runs such inputs here whenever [`fits`] holds, and through the tile pipeline otherwise;
@@ -63,6 +67,25 @@ pub const SEGMENT: usize = 1024;
 /// overflow a lane; the scale is exact and undone in `f64`.
 pub const NLL_SCALE: f64 = 1.0 / 128.0;
 
+/// What a loss asks of the kernel beyond the sums every fused loss gets: per-pixel terms
+/// that are not functions of per-class sums. A compound asks for the union of its
+/// members' terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LabelTerms {
+    /// The focal term with `γ = 2` at each pixel's labelled class: pass 1 fills
+    /// [`LabelSums::focal`], and pass 2 adds [`LabelGradient::focal`]'s term.
+    pub focal: bool,
+}
+
+impl LabelTerms {
+    /// The terms either side asks for.
+    pub fn union(self, other: LabelTerms) -> LabelTerms {
+        LabelTerms {
+            focal: self.focal | other.focal,
+        }
+    }
+}
+
 /// One reduction block's sums, per class (entries past `classes` stay 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LabelSums {
@@ -74,6 +97,9 @@ pub struct LabelSums {
     pub count: [f64; MAX_KERNEL_CLASSES],
     /// `Σ −ln s_c·[y = c]`: the cross entropy of the pixels labelled `c`.
     pub nll: [f64; MAX_KERNEL_CLASSES],
+    /// `Σ −(1 − s_c)²·ln s_c·[y = c]`: the focal term (`γ = 2`) of the pixels labelled `c`
+    /// (0 unless [`LabelTerms::focal`] was asked for).
+    pub focal: [f64; MAX_KERNEL_CLASSES],
 }
 
 impl LabelSums {
@@ -108,6 +134,10 @@ pub struct LabelGradient {
     /// `s_c·∂L/∂s_c` per pixel labelled `c` that does not scale with `s_c` (the cross
     /// entropy's `−w_c / D`).
     pub k: [f64; MAX_KERNEL_CLASSES],
+    /// The factor of the focal term's `s_c·∂/∂s_c`, `2q·s_c·ln s_c − q²` with
+    /// `q = 1 − s_c`, per pixel labelled `c` (the focal loss's weight over its divisor).
+    /// Pass 2 computes the term only when some factor is not 0.
+    pub focal: [f64; MAX_KERNEL_CLASSES],
 }
 
 impl LabelGradient {
@@ -116,7 +146,16 @@ impl LabelGradient {
     pub fn fits<T: Real>(&self) -> bool {
         let limit = T::GRAD_LIMIT / 8.0;
         let all = self.a.iter().chain(&self.b).chain(&self.k);
-        all.fold(true, |ok, x| ok & (x.abs() <= limit))
+        // The focal term's factor multiplies a per-pixel term of magnitude at most 3.
+        let focal = self.focal.iter().map(|f| f * 4.0);
+        all.copied()
+            .chain(focal)
+            .fold(true, |ok, x| ok & (x.abs() <= limit))
+    }
+
+    /// True when pass 2 computes the focal term (some factor is not 0).
+    pub fn has_focal(&self) -> bool {
+        self.focal.iter().any(|&f| f != 0.0)
     }
 }
 
@@ -135,12 +174,14 @@ pub fn fits<T>(input: &Input<'_, T>) -> bool {
 /// std adapter, at the processor's best.
 pub trait Kernel {
     /// Pass 1 over pixels `start..start + len` of sample `sample` of `input` (`at`): adds the
-    /// sums into `sums`. False when a logit is not finite, a label is out of range or the
-    /// range lies outside the buffers (the caller then runs the tile path).
+    /// sums, and those of `terms`, into `sums`. False when a logit is not finite, a label is
+    /// out of range or the range lies outside the buffers (the caller then runs the tile
+    /// path).
     fn sums<T: Real>(
         &self,
         input: &Input<'_, T>,
         at: (usize, usize, usize),
+        terms: LabelTerms,
         sums: &mut LabelSums,
     ) -> bool;
 
@@ -165,9 +206,10 @@ impl Kernel for Baseline {
         &self,
         input: &Input<'_, T>,
         at: (usize, usize, usize),
+        terms: LabelTerms,
         sums: &mut LabelSums,
     ) -> bool {
-        accumulate(input, at, sums)
+        accumulate(input, at, terms, sums)
     }
 
     fn write<T: Real>(
@@ -207,6 +249,19 @@ macro_rules! by_classes {
             _ => false,
         }
     };
+    // The same with one more const argument after the class count.
+    ($classes:expr, $f:ident, $t:ty, [$flag:expr], ($($arg:expr),*)) => {
+        match $classes {
+            2 => $f::<$t, 2, { $flag }>($($arg),*),
+            3 => $f::<$t, 3, { $flag }>($($arg),*),
+            4 => $f::<$t, 4, { $flag }>($($arg),*),
+            5 => $f::<$t, 5, { $flag }>($($arg),*),
+            6 => $f::<$t, 6, { $flag }>($($arg),*),
+            7 => $f::<$t, 7, { $flag }>($($arg),*),
+            8 => $f::<$t, 8, { $flag }>($($arg),*),
+            _ => false,
+        }
+    };
 }
 
 /// Pass 1 of the kernel (see [`Kernel::sums`]), inlined into its caller so that an
@@ -215,9 +270,15 @@ macro_rules! by_classes {
 pub fn accumulate<T: Real>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
+    terms: LabelTerms,
     sums: &mut LabelSums,
 ) -> bool {
-    by_classes!(input.shape.classes(), accumulate_for, T, (input, at, sums))
+    let classes = input.shape.classes();
+    if terms.focal {
+        by_classes!(classes, accumulate_for, T, [true], (input, at, sums))
+    } else {
+        by_classes!(classes, accumulate_for, T, [false], (input, at, sums))
+    }
 }
 
 /// Pass 2 of the kernel (see [`Kernel::write`]), inlined like [`accumulate`].
@@ -228,7 +289,12 @@ pub fn write<T: Real>(
     coef: &LabelGradient,
     dst: &mut [T],
 ) -> bool {
-    by_classes!(input.shape.classes(), write_for, T, (input, at, coef, dst))
+    let classes = input.shape.classes();
+    if coef.has_focal() {
+        by_classes!(classes, write_for, T, [true], (input, at, coef, dst))
+    } else {
+        by_classes!(classes, write_for, T, [false], (input, at, coef, dst))
+    }
 }
 
 /// The `C` class rows of logits of the pixels `at` (`(sample, start, len)`) of a
@@ -369,11 +435,14 @@ macro_rules! for_groups {
     }};
 }
 
-/// A group's softmax: `s` per class and lane (0 where the pixel is ignored), and (pass 1)
-/// the labelled class's cross entropy `−ln s_y` per lane.
+/// A group's softmax: `s` per class and lane (0 where the pixel is ignored), (with `LOG`)
+/// the labelled class's cross entropy `−ln s_y` per lane, and (with `FOCAL`) its `s_y` and
+/// `q_y = 1 − s_y`.
 struct Softmax<T, const C: usize> {
     s: [[T; WIDTH]; C],
     ce: [T; WIDTH],
+    s_label: [T; WIDTH],
+    q_label: [T; WIDTH],
 }
 
 /// The larger of `a` and `b` as one compare-and-select (one `maxps`), without `max`'s NaN
@@ -394,8 +463,12 @@ fn larger<T: Real>(a: T, b: T) -> T {
 /// `LOG` asks for `ce` (pass 1): `ln Σ e^d − d_y` with `d = z − max` (floored at
 /// `−T::MAX`) and `y` the lane's label. Without it (pass 2) `ce` stays 0 and the work for it
 /// is not compiled, which LLVM does not always find out for itself.
+///
+/// `FOCAL` (with `LOG`) asks for `s_y` and `q_y`: `q_y` is `Σ_{j≠y} e_j / Σe` from the sum
+/// of the other classes when `y` is the largest class (where `1 − s_y` would cancel), else
+/// `1 − s_y` (then `s_y ≤ 1/2`, and the subtraction is exact to a rounding).
 #[inline(always)]
-fn softmax<T: Real, const C: usize, const LOG: bool>(
+fn softmax<T: Real, const C: usize, const LOG: bool, const FOCAL: bool>(
     z: &[&[T; WIDTH]; C],
     code: &[i32; WIDTH],
 ) -> Softmax<T, C> {
@@ -412,6 +485,7 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(
     let mut rest = [T::zero(); WIDTH];
     let mut ones = [T::zero(); WIDTH];
     let mut d_label = [T::zero(); WIDTH];
+    let mut e_label = [T::zero(); WIDTH];
     for (c, (er, &zr)) in e.iter_mut().zip(z).enumerate() {
         let label = c as i32;
         let lanes = er.iter_mut().zip(zr).zip(&m).zip(code);
@@ -419,8 +493,8 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(
             .iter_mut()
             .zip(rest.iter_mut())
             .zip(ones.iter_mut())
-            .zip(d_label.iter_mut());
-        for ((((ek, &zk), &mk), &ck), (((sk, rk), ok), dk)) in lanes.zip(totals) {
+            .zip(d_label.iter_mut().zip(e_label.iter_mut()));
+        for ((((ek, &zk), &mk), &ck), (((sk, rk), ok), (dk, el))) in lanes.zip(totals) {
             let d = larger(zk - mk, floor);
             *ek = d.vexp_softmax();
             *sk = *sk + *ek;
@@ -430,20 +504,39 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(
                 *ok = *ok + if top { T::one() } else { T::zero() };
                 *dk = *dk + if ck == label { d } else { T::zero() };
             }
+            if FOCAL {
+                *el = *el + if ck == label { *ek } else { T::zero() };
+            }
         }
     }
     // `ln Σe = ln(1 + x)` with `x = rest + ones − 1` the sum of the other classes: from
     // the rounded `u = Σe`, `ln u + (x − (u − 1)) / u` (exact when `u` rounds to 1).
     let mut inv = [T::zero(); WIDTH];
     let mut ce = [T::zero(); WIDTH];
-    let lanes = inv.iter_mut().zip(ce.iter_mut()).zip(code);
-    let totals = sum.iter().zip(&rest).zip(&ones).zip(&d_label);
-    for (((i, ce), &ck), (((&u, &r), &o), &dy)) in lanes.zip(totals) {
+    let mut s_label = [T::zero(); WIDTH];
+    let mut q_label = [T::zero(); WIDTH];
+    let lanes = (inv.iter_mut().zip(ce.iter_mut()))
+        .zip(s_label.iter_mut().zip(q_label.iter_mut()))
+        .zip(code);
+    let totals = sum
+        .iter()
+        .zip(&rest)
+        .zip(&ones)
+        .zip(d_label.iter().zip(&e_label));
+    for ((((i, ce), (sy, qy)), &ck), (((&u, &r), &o), (&dy, &ey))) in lanes.zip(totals) {
         let inv = T::one() / u;
         if LOG {
             let x = r + (o - T::one());
             let lse = u.vln() + (x - (u - T::one())) * inv;
             *ce = -larger(dy - lse, floor);
+            if FOCAL {
+                *sy = ey * inv;
+                *qy = if ey >= T::one() {
+                    x * inv
+                } else {
+                    T::one() - *sy
+                };
+            }
         }
         *i = if ck != IGNORED { inv } else { T::zero() };
     }
@@ -453,25 +546,32 @@ fn softmax<T: Real, const C: usize, const LOG: bool>(
             *x = *x * i;
         }
     }
-    Softmax { s, ce }
+    Softmax {
+        s,
+        ce,
+        s_label,
+        q_label,
+    }
 }
 
-/// Per-lane `T` sums of a segment, flushed into `f64` at its end (the cross entropy scaled
-/// by [`NLL_SCALE`]).
-struct Lanes<T, const C: usize> {
+/// Per-lane `T` sums of a segment, flushed into `f64` at its end (the cross entropy and
+/// the focal term scaled by [`NLL_SCALE`]; the focal term only with `FOCAL`).
+struct Lanes<T, const C: usize, const FOCAL: bool> {
     tp: [[T; WIDTH]; C],
     sum_s: [[T; WIDTH]; C],
     nll: [[T; WIDTH]; C],
+    focal: [[T; WIDTH]; C],
     check: [T; WIDTH],
 }
 
-impl<T: Real, const C: usize> Lanes<T, C> {
+impl<T: Real, const C: usize, const FOCAL: bool> Lanes<T, C, FOCAL> {
     #[inline(always)]
     fn new() -> Self {
         Lanes {
             tp: [[T::zero(); WIDTH]; C],
             sum_s: [[T::zero(); WIDTH]; C],
             nll: [[T::zero(); WIDTH]; C],
+            focal: [[T::zero(); WIDTH]; C],
             check: [T::zero(); WIDTH],
         }
     }
@@ -491,8 +591,21 @@ impl<T: Real, const C: usize> Lanes<T, C> {
         for (c, &t) in self.check.iter_mut().zip(&total) {
             *c = *c + t * T::zero();
         }
-        let sm = softmax::<T, C, true>(&g.z, g.code);
+        let sm = softmax::<T, C, true, FOCAL>(&g.z, g.code);
         let scale = T::of(NLL_SCALE);
+        if FOCAL {
+            // `(1 − s_y)²·(−ln s_y)`, scaled as the cross entropy (its factor is at most 1).
+            let mut term = [T::zero(); WIDTH];
+            for ((t, &q), &ce) in term.iter_mut().zip(&sm.q_label).zip(&sm.ce) {
+                *t = (q * q) * (ce * scale);
+            }
+            for (c, acc) in self.focal.iter_mut().enumerate() {
+                let label = c as i32;
+                for ((a, &t), &code) in acc.iter_mut().zip(&term).zip(g.code) {
+                    *a = *a + if code == label { t } else { T::zero() };
+                }
+            }
+        }
         let classes =
             (self.tp.iter_mut().zip(self.sum_s.iter_mut())).zip(self.nll.iter_mut().zip(&sm.s));
         for (c, ((tp, sum_s), (nll, s))) in classes.enumerate() {
@@ -529,6 +642,12 @@ impl<T: Real, const C: usize> Lanes<T, C> {
         self.tp = [[T::zero(); WIDTH]; C];
         self.sum_s = [[T::zero(); WIDTH]; C];
         self.nll = [[T::zero(); WIDTH]; C];
+        if FOCAL {
+            for (f, lf) in sums.focal.iter_mut().zip(&self.focal) {
+                *f += wide(lf) / NLL_SCALE;
+            }
+            self.focal = [[T::zero(); WIDTH]; C];
+        }
     }
 }
 
@@ -551,7 +670,7 @@ pub fn count_labels<const C: usize>(codes: &[i32], count: &mut [f64; MAX_KERNEL_
 }
 
 #[inline(always)]
-fn accumulate_for<T: Real, const C: usize>(
+fn accumulate_for<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
     sums: &mut LabelSums,
@@ -561,7 +680,7 @@ fn accumulate_for<T: Real, const C: usize>(
     let Some(rows) = class_rows::<T, C>(input.pred, per_sample, at) else {
         return false;
     };
-    let mut lanes = Lanes::<T, C>::new();
+    let mut lanes = Lanes::<T, C, FOCAL>::new();
     for_segments!(
         input,
         rows,
@@ -593,7 +712,7 @@ fn store<T: Real, D: AsMut<[T]> + ?Sized>(
 }
 
 #[inline(always)]
-fn write_for<T: Real, const C: usize>(
+fn write_for<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     at: (usize, usize, usize),
     coef: &LabelGradient,
@@ -608,6 +727,7 @@ fn write_for<T: Real, const C: usize>(
         core::array::from_fn(|c| T::of(x.get(c).copied().unwrap_or(0.0)))
     };
     let (a, b, k) = (pick(&coef.a), pick(&coef.b), pick(&coef.k));
+    let f = pick(&coef.focal);
     for_segments!(
         input,
         rows,
@@ -615,17 +735,29 @@ fn write_for<T: Real, const C: usize>(
         C,
         |seg_rows, seg, n, done| {
             for_groups!(T, C, &seg_rows, &*seg, n, |g, from, count| {
-                let sm = softmax::<T, C, false>(&g.z, g.code);
+                let sm = softmax::<T, C, FOCAL, FOCAL>(&g.z, g.code);
+                // The focal term's `s_y·∂/∂s_y` per lane: `2q·s·ln s − q²` (`ln s = −ce`).
+                let mut phi = [T::zero(); WIDTH];
+                if FOCAL {
+                    let lanes = phi.iter_mut().zip(&sm.q_label);
+                    for ((p, &q), (&sy, &ce)) in lanes.zip(sm.s_label.iter().zip(&sm.ce)) {
+                        *p = -(q * q - (q + q) * (sy * -ce));
+                    }
+                }
                 let mut u = [[T::zero(); WIDTH]; C];
                 let mut dot = [T::zero(); WIDTH];
                 let classes = u.iter_mut().zip(&sm.s).zip(a.iter().zip(&b).zip(&k));
                 for (c, ((ur, sr), ((&a, &b), &k))) in classes.enumerate() {
                     let label = c as i32;
+                    let f = f.get(c).copied().unwrap_or(T::zero());
                     let lanes = ur.iter_mut().zip(sr).zip(g.code).zip(dot.iter_mut());
-                    for (((u, &s), &code), dot) in lanes {
+                    for ((((u, &s), &code), dot), &phi) in lanes.zip(&phi) {
                         // `s` is 0 on ignored pixels, which makes `u` 0 there.
                         let hot = code == label;
                         *u = s * if hot { a + b } else { b } + if hot { k } else { T::zero() };
+                        if FOCAL {
+                            *u = *u + if hot { f * phi } else { T::zero() };
+                        }
                         *dot = *dot + *u;
                     }
                 }

@@ -163,6 +163,11 @@ fn derive(input: TokenStream) -> syn::Result<TokenStream> {
                 #( ::segloss::Loss::<#real>::fused_labels(&self.#access) )&&*
             }
 
+            fn label_terms(&self) -> ::segloss::kernel::LabelTerms {
+                ::segloss::kernel::LabelTerms::default()
+                    #( .union(::segloss::Loss::<#real>::label_terms(&self.#access)) )*
+            }
+
             fn add_label_sums(&self, block: &::segloss::kernel::LabelBlock, stats: &mut Self::Stats) {
                 stats.shape = Some(block.shape);
                 #( ::segloss::Loss::<#real>::add_label_sums(&self.#access, block, &mut stats.members.#idx); )*

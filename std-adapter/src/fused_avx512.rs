@@ -13,6 +13,9 @@
 //! mask: the same bits, since no accumulator is ever `−0` (they start at `+0` and add terms
 //! `≥ 0`, or `±0`, or, for the labelled class's shifted logit, one term per lane).
 //!
+//! The focal term ([`segloss::kernel::LabelTerms`]) is compiled in only where asked for
+//! (pass 1 by the terms, pass 2 by a nonzero focal factor), as in the core.
+//!
 //! Only the dispatcher ([`crate::simd::IsaKernel`]) calls in, after it has checked that the
 //! processor has AVX-512.
 
@@ -22,12 +25,13 @@ use segloss::fastmath::{
     EXP_SOFTMAX_LOWEST, EXP_SOFTMAX_POLY, LN2_HI, LN2_LO, LN_SERIES, ROUND, SQRT_HALF_BITS,
 };
 use segloss::kernel::{
-    class_rows, count_labels, lane_sum, LabelGradient, LabelSums, IGNORED_CODE as IGNORED,
-    MAX_KERNEL_CLASSES, NLL_SCALE, WIDTH,
+    class_rows, count_labels, lane_sum, LabelGradient, LabelSums, LabelTerms,
+    IGNORED_CODE as IGNORED, MAX_KERNEL_CLASSES, NLL_SCALE, WIDTH,
 };
 use segloss::{Input, Real};
 
-/// Pass 1 ([`segloss::kernel::Kernel::sums`]) for `f32` logits `pred` (the input's own).
+/// Pass 1 ([`segloss::kernel::Kernel::sums`]) for `f32` logits `pred` (the input's own),
+/// with the per-pixel `terms`.
 ///
 /// # Safety
 ///
@@ -37,14 +41,15 @@ pub unsafe fn sums<T: Real>(
     input: &Input<'_, T>,
     pred: &[f32],
     at: (usize, usize, usize),
+    terms: LabelTerms,
     sums: &mut LabelSums,
 ) -> bool {
-    segloss::by_classes!(
-        input.shape().classes(),
-        sums_for,
-        T,
-        (input, pred, at, sums)
-    )
+    let classes = input.shape().classes();
+    if terms.focal {
+        segloss::by_classes!(classes, sums_for, T, [true], (input, pred, at, sums))
+    } else {
+        segloss::by_classes!(classes, sums_for, T, [false], (input, pred, at, sums))
+    }
 }
 
 /// Pass 2 ([`segloss::kernel::Kernel::write`]) for `f32` logits `pred` (the input's own)
@@ -62,7 +67,11 @@ pub unsafe fn write<T: Real>(
     dst: &mut [f32],
 ) -> bool {
     let classes = input.shape().classes();
-    segloss::by_classes!(classes, write_for, T, (input, pred, at, coef, dst))
+    if coef.has_focal() {
+        segloss::by_classes!(classes, write_for, T, [true], (input, pred, at, coef, dst))
+    } else {
+        segloss::by_classes!(classes, write_for, T, [false], (input, pred, at, coef, dst))
+    }
 }
 
 /// Pass 2 like [`write`], but into one row per class (`rows[c]` gets class `c`'s `at.2`
@@ -81,7 +90,11 @@ pub unsafe fn write_rows<T: Real>(
     rows: &mut [&mut [f32]],
 ) -> bool {
     let classes = input.shape().classes();
-    segloss::by_classes!(classes, rows_for, T, (input, pred, at, coef, rows))
+    if coef.has_focal() {
+        segloss::by_classes!(classes, rows_for, T, [true], (input, pred, at, coef, rows))
+    } else {
+        segloss::by_classes!(classes, rows_for, T, [false], (input, pred, at, coef, rows))
+    }
 }
 
 /// Sixteen copies of `x`.
@@ -198,13 +211,23 @@ fn ln_normal(x: __m512) -> __m512 {
 
 /// One group's softmax, as the core's: `s` per class (0 on ignored pixels) and, when `LOG`,
 /// the labelled class's cross entropy per lane.
+#[derive(Clone, Copy)]
+struct Softmax<const C: usize> {
+    s: [__m512; C],
+    ce: __m512,
+    /// With `FOCAL`: the labelled class's `s` and `1 − s` (as the core computes them).
+    s_label: __m512,
+    q_label: __m512,
+}
+
+/// One group's softmax, as the core's (`segloss::kernel`'s `softmax::<LOG, FOCAL>`).
 #[inline]
 #[target_feature(enable = "avx512f,avx512dq")]
-fn softmax<const C: usize, const LOG: bool>(
+fn softmax<const C: usize, const LOG: bool, const FOCAL: bool>(
     z: &[__m512; C],
     hot: &[__mmask16; C],
     valid: __mmask16,
-) -> ([__m512; C], __m512) {
+) -> Softmax<C> {
     let floor = splat(-f32::MAX);
     let one = splat(1.0);
     let zero = _mm512_setzero_ps();
@@ -215,6 +238,7 @@ fn softmax<const C: usize, const LOG: bool>(
     }
     let mut e = [zero; C];
     let (mut sum, mut rest, mut ones, mut d_label) = (zero, zero, zero, zero);
+    let mut e_label = zero;
     for c in 0..C {
         let d = _mm512_max_ps(floor, _mm512_sub_ps(z[c], m));
         e[c] = exp_softmax(d);
@@ -225,23 +249,36 @@ fn softmax<const C: usize, const LOG: bool>(
             ones = _mm512_mask_add_ps(ones, top, ones, one);
             d_label = _mm512_mask_add_ps(d_label, hot[c], d_label, d);
         }
+        if FOCAL {
+            e_label = _mm512_mask_add_ps(e_label, hot[c], e_label, e[c]);
+        }
     }
     let inv = _mm512_div_ps(one, sum);
-    let ce = if LOG {
+    let (mut ce, mut s_label, mut q_label) = (zero, zero, zero);
+    if LOG {
         let x = _mm512_add_ps(rest, _mm512_sub_ps(ones, one));
         let fix = _mm512_mul_ps(_mm512_sub_ps(x, _mm512_sub_ps(sum, one)), inv);
         let lse = _mm512_add_ps(ln_normal(sum), fix);
         let neg = _mm512_max_ps(floor, _mm512_sub_ps(d_label, lse));
-        _mm512_xor_ps(neg, splat(-0.0))
-    } else {
-        zero
-    };
+        ce = _mm512_xor_ps(neg, splat(-0.0));
+        if FOCAL {
+            s_label = _mm512_mul_ps(e_label, inv);
+            let top = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(e_label, one);
+            let below = _mm512_sub_ps(one, s_label);
+            q_label = _mm512_mask_blend_ps(top, below, _mm512_mul_ps(x, inv));
+        }
+    }
     let inv = _mm512_maskz_mov_ps(valid, inv);
     let mut s = e;
     for x in &mut s {
         *x = _mm512_mul_ps(*x, inv);
     }
-    (s, ce)
+    Softmax {
+        s,
+        ce,
+        s_label,
+        q_label,
+    }
 }
 
 /// The masks of the lanes labelled with each class, and of the valid lanes.
@@ -297,7 +334,7 @@ fn flush(v: __m512) -> f64 {
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-fn sums_for<T: Real, const C: usize>(
+fn sums_for<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     pred: &[f32],
     at: (usize, usize, usize),
@@ -314,6 +351,7 @@ fn sums_for<T: Real, const C: usize>(
     let mut check = zero;
     segloss::for_segments!(input, rows, (first, len), C, |seg_rows, seg, n, _done| {
         let (mut tp, mut sum_s, mut nll) = ([zero; C], [zero; C], [zero; C]);
+        let mut focal = [zero; C];
         let mut from = 0;
         while from < n {
             prefetch::<C>(&seg_rows, from);
@@ -324,11 +362,18 @@ fn sums_for<T: Real, const C: usize>(
             }
             check = _mm512_add_ps(check, _mm512_mul_ps(total, zero));
             let (hot, valid) = masks::<C>(code);
-            let (s, ce) = softmax::<C, true>(&z, &hot, valid);
-            let ce = _mm512_mul_ps(ce, scale);
+            let sm = softmax::<C, true, FOCAL>(&z, &hot, valid);
+            let ce = _mm512_mul_ps(sm.ce, scale);
+            if FOCAL {
+                let q = sm.q_label;
+                let term = _mm512_mul_ps(_mm512_mul_ps(q, q), ce);
+                for c in 0..C {
+                    focal[c] = _mm512_mask_add_ps(focal[c], hot[c], focal[c], term);
+                }
+            }
             for c in 0..C {
-                sum_s[c] = _mm512_add_ps(sum_s[c], s[c]);
-                tp[c] = _mm512_mask_add_ps(tp[c], hot[c], tp[c], s[c]);
+                sum_s[c] = _mm512_add_ps(sum_s[c], sm.s[c]);
+                tp[c] = _mm512_mask_add_ps(tp[c], hot[c], tp[c], sm.s[c]);
                 nll[c] = _mm512_mask_add_ps(nll[c], hot[c], nll[c], ce);
             }
             from += WIDTH;
@@ -337,6 +382,9 @@ fn sums_for<T: Real, const C: usize>(
             sums.tp[c] += flush(tp[c]);
             sums.sum_s[c] += flush(sum_s[c]);
             sums.nll[c] += flush(nll[c]) / NLL_SCALE;
+            if FOCAL {
+                sums.focal[c] += flush(focal[c]) / NLL_SCALE;
+            }
         }
         count_labels::<C>(seg, &mut sums.count);
     });
@@ -350,11 +398,12 @@ fn sums_for<T: Real, const C: usize>(
 pub const STREAM_BYTES: usize = 8 << 20;
 
 /// The per-class coefficients of pass 2 as vectors: `b`, `a + b` (added in `f32`, as the
-/// core adds them) and `k`.
+/// core adds them), `k` and the focal term's factor `f`.
 struct Coefs<const C: usize> {
     b: [__m512; C],
     ab: [__m512; C],
     k: [__m512; C],
+    f: [__m512; C],
 }
 
 impl<const C: usize> Coefs<C> {
@@ -368,19 +417,21 @@ impl<const C: usize> Coefs<C> {
             b: zero,
             ab: zero,
             k: zero,
+            f: zero,
         };
         for c in 0..C {
             let (a_c, b_c) = (pick(&coef.a, c), pick(&coef.b, c));
             coefs.b[c] = splat(b_c);
             coefs.ab[c] = splat(a_c + b_c);
             coefs.k[c] = splat(pick(&coef.k, c));
+            coefs.f[c] = splat(pick(&coef.focal, c));
         }
         coefs
     }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-fn write_for<T: Real, const C: usize>(
+fn write_for<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     pred: &[f32],
     at: (usize, usize, usize),
@@ -393,12 +444,12 @@ fn write_for<T: Real, const C: usize>(
     };
     let mut out = dst.chunks_exact_mut(len.max(1));
     let mut out: [&mut [f32]; C] = core::array::from_fn(|_| out.next().unwrap_or_default());
-    write_rows_for::<T, C>(input, pred, at, coef, &mut out)
+    write_rows_for::<T, C, FOCAL>(input, pred, at, coef, &mut out)
 }
 
 /// [`write_rows_for`] for `rows` given as a slice: false unless it holds `C` rows.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-fn rows_for<T: Real, const C: usize>(
+fn rows_for<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     pred: &[f32],
     at: (usize, usize, usize),
@@ -406,13 +457,13 @@ fn rows_for<T: Real, const C: usize>(
     rows: &mut [&mut [f32]],
 ) -> bool {
     match <&mut [&mut [f32]; C]>::try_from(rows) {
-        Ok(rows) => write_rows_for::<T, C>(input, pred, at, coef, rows),
+        Ok(rows) => write_rows_for::<T, C, FOCAL>(input, pred, at, coef, rows),
         Err(_) => false,
     }
 }
 
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-fn write_rows_for<T: Real, const C: usize>(
+fn write_rows_for<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     pred: &[f32],
     at: (usize, usize, usize),
@@ -447,8 +498,8 @@ fn write_rows_for<T: Real, const C: usize>(
         let mut dst = out
             .each_mut()
             .map(|r| r.get_mut(from..to).unwrap_or_default());
-        written =
-            written && write_span::<T, C>(input, &part, first + from, &coefs, &mut dst, stream);
+        written = written
+            && write_span::<T, C, FOCAL>(input, &part, first + from, &coefs, &mut dst, stream);
     }
     if stream {
         // Orders the non-temporal stores before whatever the caller does next, on every
@@ -465,7 +516,7 @@ fn write_rows_for<T: Real, const C: usize>(
 /// Pass 2 over the pixels of `rows` (from pixel `first` of the input) into the class rows
 /// `out`; with `stream`, with non-temporal stores into 64-byte aligned rows.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-fn write_span<T: Real, const C: usize>(
+fn write_span<T: Real, const C: usize, const FOCAL: bool>(
     input: &Input<'_, T>,
     rows: &[&[f32]; C],
     first: usize,
@@ -480,7 +531,17 @@ fn write_span<T: Real, const C: usize>(
             prefetch::<C>(&seg_rows, from);
             let (z, code) = group::<C>(&seg_rows, seg, from);
             let (hot, valid) = masks::<C>(code);
-            let (s, _) = softmax::<C, false>(&z, &hot, valid);
+            let sm = softmax::<C, FOCAL, FOCAL>(&z, &hot, valid);
+            let s = sm.s;
+            // The focal term's `2q·s·ln s − q²` at the labelled class (`ln s = −ce`).
+            let phi = if FOCAL {
+                let (q, minus) = (sm.q_label, splat(-0.0));
+                let ls = _mm512_xor_ps(sm.ce, minus);
+                let slope = _mm512_mul_ps(_mm512_add_ps(q, q), _mm512_mul_ps(sm.s_label, ls));
+                _mm512_xor_ps(_mm512_sub_ps(_mm512_mul_ps(q, q), slope), minus)
+            } else {
+                _mm512_setzero_ps()
+            };
             let mut u = [_mm512_setzero_ps(); C];
             let mut dot = _mm512_setzero_ps();
             for c in 0..C {
@@ -488,6 +549,10 @@ fn write_span<T: Real, const C: usize>(
                 let scale = _mm512_mask_blend_ps(hot[c], coefs.b[c], coefs.ab[c]);
                 let add = _mm512_maskz_mov_ps(hot[c], coefs.k[c]);
                 u[c] = _mm512_add_ps(_mm512_mul_ps(s[c], scale), add);
+                if FOCAL {
+                    let term = _mm512_mul_ps(coefs.f[c], phi);
+                    u[c] = _mm512_mask_add_ps(u[c], hot[c], u[c], term);
+                }
                 dot = _mm512_add_ps(dot, u[c]);
             }
             let at = done + from;

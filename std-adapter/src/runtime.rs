@@ -34,7 +34,7 @@
 //! # Ok::<(), segloss::Error>(())
 //! ```
 
-use segloss::kernel::{LabelBlock, LabelGradient};
+use segloss::kernel::{LabelBlock, LabelGradient, LabelTerms};
 use segloss::losses::{
     Asym, BalancedBce, CrossEntropy, Dice, Dpce, ExpLogCe, ExpLogDice, Focal, FocalTversky,
     FocalTverskyMean, GeneralizedDice, Iou, Mcc, PenaltyGeneralizedDice, SensitivitySpecificity,
@@ -180,6 +180,14 @@ macro_rules! any_loss {
                 match self {
                     $( AnyLoss::$pv(l) => Loss::<T>::fused_labels(l), )*
                     _ => true,
+                }
+            }
+
+            /// The kernel terms of a non-region member (none for region members).
+            fn pixel_label_terms(&self) -> LabelTerms {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::label_terms(l), )*
+                    _ => LabelTerms::default(),
                 }
             }
 
@@ -502,6 +510,11 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
 
     fn fused_labels(&self) -> bool {
         !self.region_quadratic() && self.members.iter().all(|m| m.loss.pixel_fused_labels())
+    }
+
+    fn label_terms(&self) -> LabelTerms {
+        let terms = self.members.iter().map(|m| m.loss.pixel_label_terms());
+        terms.fold(LabelTerms::default(), LabelTerms::union)
     }
 
     fn add_label_sums(&self, block: &LabelBlock, stats: &mut CompoundStats) {

@@ -12,7 +12,7 @@
 
 #[cfg(target_arch = "x86_64")]
 use crate::fused_avx512;
-use segloss::kernel::{self, Kernel, LabelGradient, LabelSums};
+use segloss::kernel::{self, Kernel, LabelGradient, LabelSums, LabelTerms};
 use segloss::{engine, Error, Input, Loss, Real};
 
 /// An instruction-set level the engine can run at.
@@ -88,7 +88,7 @@ macro_rules! core_kernel_method {
 }
 
 impl IsaKernel {
-    core_kernel_method!(core_sums(input: &Input<'_, T>, at: (usize, usize, usize), sums: &mut LabelSums)
+    core_kernel_method!(core_sums(input: &Input<'_, T>, at: (usize, usize, usize), terms: LabelTerms, sums: &mut LabelSums)
         => kernel::accumulate);
     core_kernel_method!(core_write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T])
         => kernel::write);
@@ -147,14 +147,15 @@ impl Kernel for IsaKernel {
         &self,
         input: &Input<'_, T>,
         at: (usize, usize, usize),
+        terms: LabelTerms,
         sums: &mut LabelSums,
     ) -> bool {
         #[cfg(target_arch = "x86_64")]
         if let (true, Some(pred)) = (self.intrinsics(), T::as_f32(input.prediction())) {
             // SAFETY: `intrinsics` confirmed AVX-512 at run time.
-            return unsafe { fused_avx512::sums(input, pred, at, sums) };
+            return unsafe { fused_avx512::sums(input, pred, at, terms, sums) };
         }
-        self.core_sums(input, at, sums)
+        self.core_sums(input, at, terms, sums)
     }
 
     fn write<T: Real>(

@@ -99,6 +99,7 @@ where
     loss.check(input)?;
     loss.prepare(input, &mut [])?;
     let batch = input.shape().batch();
+    let terms = loss.label_terms();
     let blocks: Vec<(usize, usize, usize)> =
         (0..batch).flat_map(|b| kernel_blocks(input, b)).collect();
     let sums: Vec<Option<LabelSums>> = pool.install(|| {
@@ -106,7 +107,9 @@ where
             .par_iter()
             .map(|&at| {
                 let mut sums = LabelSums::default();
-                IsaKernel(isa).sums(input, at, &mut sums).then_some(sums)
+                IsaKernel(isa)
+                    .sums(input, at, terms, &mut sums)
+                    .then_some(sums)
             })
             .collect()
     });

@@ -10,7 +10,7 @@
 mod common;
 
 use common::Rng;
-use segloss::kernel::{Baseline, Kernel, LabelGradient, LabelSums, MAX_KERNEL_CLASSES};
+use segloss::kernel::{Baseline, Kernel, LabelGradient, LabelSums, LabelTerms, MAX_KERNEL_CLASSES};
 use segloss::{Input, Shape, Target};
 use segloss_std::fused_avx512::STREAM_BYTES;
 use segloss_std::simd::{Isa, IsaKernel};
@@ -55,8 +55,12 @@ fn logits(rng: &mut Rng, batch: usize, classes: usize, pixels: usize, kind: usiz
     z
 }
 
+/// No per-pixel terms: what Dice, CE and their compounds ask of the kernel.
+const PLAIN: LabelTerms = LabelTerms { focal: false };
+
 fn bits(s: &LabelSums) -> Vec<u64> {
     let all = s.tp.iter().chain(&s.sum_s).chain(&s.count).chain(&s.nll);
+    let all = all.chain(&s.focal);
     all.map(|x| x.to_bits()).collect()
 }
 
@@ -105,12 +109,15 @@ fn compare(rng: &mut Rng, case: &Case) {
     let target = Target::labels(&labels[..]).with_ignore_index(200);
     let plain = Input::new(&pred, shape, target).unwrap();
     let masked = plain.with_mask(&mask).unwrap();
-    for (name, input) in [("plain", plain), ("masked", masked)] {
-        let what = format!("{name} C={classes} at={at:?} kind={kind} head={head}");
+    let inputs = [("plain", plain), ("masked", masked)];
+    let with_focal = inputs.into_iter().flat_map(|x| [(x, false), (x, true)]);
+    for ((name, input), focal) in with_focal {
+        let what = format!("{name} C={classes} at={at:?} kind={kind} head={head} focal={focal}");
+        let terms = LabelTerms { focal };
         let (mut want, mut got) = (LabelSums::default(), LabelSums::default());
-        let accepted = Baseline.sums(&input, at, &mut want);
+        let accepted = Baseline.sums(&input, at, terms, &mut want);
         assert_eq!(
-            FAST.sums(&input, at, &mut got),
+            FAST.sums(&input, at, terms, &mut got),
             accepted,
             "{what}: pass 1 accepted"
         );
@@ -122,6 +129,7 @@ fn compare(rng: &mut Rng, case: &Case) {
             coef.a[c] = rng.normal() * 10.0;
             coef.b[c] = rng.normal();
             coef.k[c] = -rng.uniform();
+            coef.focal[c] = if focal { 1.0 + rng.uniform() } else { 0.0 };
         }
         let n = classes * at.2;
         let mut want_g = vec![0.0f32; n];
@@ -244,8 +252,8 @@ fn intrinsics_kernel_refuses_what_the_core_kernel_refuses() {
         let shape = Shape::new(1, 3, &[40]).unwrap();
         let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
         let mut sums = LabelSums::default();
-        assert!(!Baseline.sums(&input, (0, 0, 40), &mut sums));
-        assert!(!FAST.sums(&input, (0, 0, 40), &mut sums), "{bad}");
+        assert!(!Baseline.sums(&input, (0, 0, 40), PLAIN, &mut sums));
+        assert!(!FAST.sums(&input, (0, 0, 40), PLAIN, &mut sums), "{bad}");
     }
     // A label out of range, in a sample large enough to stream: both passes refuse.
     let classes = 2;
@@ -259,8 +267,8 @@ fn intrinsics_kernel_refuses_what_the_core_kernel_refuses() {
     )
     .unwrap();
     let mut sums = LabelSums::default();
-    assert!(!Baseline.sums(&input, (0, 0, len), &mut sums));
-    assert!(!FAST.sums(&input, (0, 0, len), &mut sums));
+    assert!(!Baseline.sums(&input, (0, 0, len), PLAIN, &mut sums));
+    assert!(!FAST.sums(&input, (0, 0, len), PLAIN, &mut sums));
     let mut grad = vec![0.0f32; classes * len];
     assert!(!Baseline.write(&input, (0, 0, len), &coef, &mut grad));
     assert!(!FAST.write(&input, (0, 0, len), &coef, &mut grad));
@@ -280,8 +288,8 @@ fn intrinsics_kernel_refuses_what_the_core_kernel_refuses() {
     for at in [(2, 0, 50), (1, 10, 50)] {
         assert!(!Baseline.write(&input, at, &coef, &mut grad), "{at:?}");
         assert!(!FAST.write(&input, at, &coef, &mut grad), "{at:?}");
-        assert!(!Baseline.sums(&input, at, &mut sums), "{at:?}");
-        assert!(!FAST.sums(&input, at, &mut sums), "{at:?}");
+        assert!(!Baseline.sums(&input, at, PLAIN, &mut sums), "{at:?}");
+        assert!(!FAST.sums(&input, at, PLAIN, &mut sums), "{at:?}");
     }
 }
 

@@ -8,7 +8,10 @@ mod common;
 use common::Rng;
 use segloss::engine::{self, Tiled};
 use segloss::kernel::{self, MAX_KERNEL_CLASSES};
-use segloss::losses::{CrossEntropy, Dice, DiceCe, GeneralizedDice, Iou, Mcc, Reduction, Tversky};
+use segloss::losses::{
+    Alpha, CrossEntropy, Dice, DiceCe, DiceFocal, Focal, GeneralizedDice, Iou, Mcc, Reduction,
+    Tversky,
+};
 use segloss::presets::{nnunet, smp};
 use segloss::{Buffer, Error, Input, Labels, Loss, Real, Shape, Target};
 
@@ -104,6 +107,18 @@ fn run<T: Real>(seed: u64, tol: f64) {
             agree(&at("mcc"), Mcc::new(), input, tol);
             agree(&at("nnunet"), nnunet::dc_and_ce(false, false), input, tol);
             agree(&at("smp"), smp::dice(), input, tol);
+            agree(&at("focal"), Focal::new(2.0), input, tol);
+            let monai = Focal::new(2.0).with_reduction(Reduction::ElementMean);
+            agree(&at("focal element mean"), monai, input, tol);
+            let focal = Focal::new(2.0)
+                .with_alpha(Alpha::Scalar(0.25))
+                .with_weight(w)
+                .with_include_background(false)
+                .with_reduction(Reduction::Sum);
+            agree(&at("focal alpha, weights, sum"), focal, input, tol);
+            let per_class = Focal::new(2.0).with_alpha(Alpha::PerClass(w));
+            agree(&at("focal per-class alpha"), per_class, input, tol);
+            agree(&at("dice_focal"), DiceFocal::new(), input, tol);
         }
     }
 }
@@ -143,6 +158,13 @@ fn kernel_declines_what_it_cannot_compute() {
         &CrossEntropy::new().with_label_smoothing(0.1)
     ));
     assert!(!Loss::<f32>::fused_labels(&Tiled(DiceCe::new())));
+    // The kernel's focal term is γ = 2's.
+    for gamma in [0.0, 1.0, 1.5, 3.0] {
+        assert!(
+            !Loss::<f32>::fused_labels(&Focal::new(gamma)),
+            "γ = {gamma}"
+        );
+    }
     let labels = [0u8; 4];
     for (classes, fits) in [(MAX_KERNEL_CLASSES, true), (MAX_KERNEL_CLASSES + 1, false)] {
         let pred = vec![0.0f32; classes * 4];

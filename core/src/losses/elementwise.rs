@@ -2,6 +2,7 @@
 //! one driver for both passes, so each loss only states its element's value and gradient.
 
 use super::{PixelSum, Reduction};
+use crate::kernel::{LabelBlock, LabelGradient, MAX_KERNEL_CLASSES};
 use crate::lanes::LANES;
 use crate::{Activation, Real, Tile, TILE_ELEMENTS};
 
@@ -51,6 +52,35 @@ pub(crate) trait Elementwise {
     /// [`backward_shifted`] instead.
     fn softmax_shift(&self) -> bool {
         false
+    }
+    /// The per-class factors of the fused kernel's focal term (`γ = 2`, see
+    /// [`crate::kernel::LabelTerms`]) when the loss, as configured, is that term times a
+    /// factor per class (0 for classes without a term); `None` otherwise, and then the loss
+    /// takes the tile path.
+    fn focal_factors(&self) -> Option<[f64; MAX_KERNEL_CLASSES]> {
+        None
+    }
+}
+
+/// Kernel pass 1 of an elementwise loss with [`Elementwise::focal_factors`]: a block's
+/// focal sums, weighted per class, and its pixels and classes, as [`accumulate`] counts
+/// them.
+pub(crate) fn add_label_sums<L: Elementwise>(loss: &L, block: &LabelBlock, stats: &mut PixelSum) {
+    let factors = loss.focal_factors().unwrap_or_default();
+    for (f, &sum) in factors.iter().zip(&block.sums.focal) {
+        stats.loss += f * sum;
+    }
+    stats.pixels += block.sums.pixels();
+    let classes = block.shape.classes();
+    stats.classes = classes - loss.first_class().min(classes.saturating_sub(1));
+}
+
+/// Kernel pass 2 of an elementwise loss with [`Elementwise::focal_factors`]: its factors
+/// times the reduction's `scale`, into the focal term's.
+pub(crate) fn label_gradient<L: Elementwise>(loss: &L, scale: f64, out: &mut LabelGradient) {
+    let factors = loss.focal_factors().unwrap_or_default();
+    for (o, f) in out.focal.iter_mut().zip(factors) {
+        *o += f * scale;
     }
 }
 
@@ -272,6 +302,29 @@ macro_rules! elementwise_loss {
 
             fn scale(&self, coef: &mut f64, factor: f64) {
                 *coef *= factor;
+            }
+
+            fn fused_labels(&self) -> bool {
+                $crate::losses::elementwise::Elementwise::focal_factors(self).is_some()
+            }
+
+            fn label_terms(&self) -> $crate::kernel::LabelTerms {
+                $crate::kernel::LabelTerms {
+                    focal: $crate::losses::elementwise::Elementwise::focal_factors(self).is_some(),
+                }
+            }
+
+            fn add_label_sums(&self, block: &$crate::kernel::LabelBlock, stats: &mut Self::Stats) {
+                $crate::losses::elementwise::add_label_sums(self, block, stats)
+            }
+
+            fn label_gradient(
+                &self,
+                scale: &f64,
+                _: usize,
+                out: &mut $crate::kernel::LabelGradient,
+            ) {
+                $crate::losses::elementwise::label_gradient(self, *scale, out)
             }
 
             #[inline(always)]

@@ -2,6 +2,7 @@
 
 use super::elementwise::{elementwise_loss, Element, Elementwise};
 use super::{check, xent, Reduction};
+use crate::kernel::MAX_KERNEL_CLASSES;
 use crate::{Activation, Real};
 
 /// The class balance factor `α` of [`Focal`].
@@ -257,6 +258,20 @@ impl Elementwise for Focal<'_> {
 
     fn first_class(&self) -> usize {
         usize::from(!self.include_background)
+    }
+
+    /// `γ = 2` (MONAI's default) takes the fused kernel: per class, the class weight times
+    /// `α` of the class.
+    fn focal_factors(&self) -> Option<[f64; MAX_KERNEL_CLASSES]> {
+        if self.gamma != 2.0 {
+            return None;
+        }
+        let mut factors = [0.0; MAX_KERNEL_CLASSES];
+        for (c, f) in factors.iter_mut().enumerate().skip(self.first_class()) {
+            let weight = self.weight.and_then(|w| w.get(c).copied()).unwrap_or(1.0);
+            *f = weight * self.alpha_of(c, false).unwrap_or(1.0);
+        }
+        Some(factors)
     }
 }
 
