@@ -15,7 +15,7 @@ use crate::{Error, Input, Real, Shape, Tile};
 
 /// Statistics a loss accumulates in pass 1. They are additive: the statistics of a batch
 /// are the merge of those of any split of it, so devices can all-reduce them.
-pub trait Stats: Copy + Default + Send + Sync {
+pub trait Stats: Copy + Default + Send + Sync + 'static {
     /// Adds `other` into `self`.
     fn merge(&mut self, other: &Self);
 }
@@ -346,9 +346,25 @@ pub fn kernel_blocks<T>(
     sample: usize,
 ) -> impl Iterator<Item = (usize, usize, usize)> {
     let per_sample = input.shape.pixels_per_sample();
-    (0..per_sample)
-        .step_by(BLOCK_PIXELS)
-        .map(move |start| (sample, start, BLOCK_PIXELS.min(per_sample - start)))
+    (0..kernel_block_count(input)).map(move |k| block_of(per_sample, sample, k))
+}
+
+/// How many reduction blocks one sample of `input` has.
+pub fn kernel_block_count<T>(input: &Input<'_, T>) -> usize {
+    input.shape.pixels_per_sample().div_ceil(BLOCK_PIXELS)
+}
+
+/// Block `k` of sample `sample` of `input`, as [`kernel_blocks`] gives it (empty past the
+/// last block).
+pub fn kernel_block<T>(input: &Input<'_, T>, sample: usize, k: usize) -> (usize, usize, usize) {
+    block_of(input.shape.pixels_per_sample(), sample, k)
+}
+
+/// Block `k` of a sample of `per_sample` pixels.
+#[inline(always)]
+fn block_of(per_sample: usize, sample: usize, k: usize) -> (usize, usize, usize) {
+    let start = k.saturating_mul(BLOCK_PIXELS).min(per_sample);
+    (sample, start, BLOCK_PIXELS.min(per_sample - start))
 }
 
 /// Sample `sample`'s statistics from its blocks' kernel sums (`block_sums` called once per

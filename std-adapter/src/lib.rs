@@ -20,8 +20,9 @@ use simd::Isa;
 /// Owned scratch and gradient buffers that grow to the largest batch seen and are reused,
 /// with the processor's best instruction set and, optionally, a thread pool.
 ///
-/// After the first call of a given shape, a single-threaded call allocates nothing (the
-/// threaded path collects one statistics value per sample).
+/// After the first call of a given shape and loss, a call allocates nothing, on one thread
+/// or on a pool (there rayon allocates one block of its job queue every 63 calls, since
+/// each call sends the pool one job; see [`threads::Scratch`]).
 ///
 /// ```
 /// use segloss::{losses::TopK, Input, Shape, Target};
@@ -39,6 +40,7 @@ pub struct Buffers<T> {
     grad: Vec<T>,
     isa: Isa,
     pool: Option<rayon::ThreadPool>,
+    scratch: threads::Scratch<T>,
 }
 
 impl<T: Real> Default for Buffers<T> {
@@ -56,16 +58,19 @@ impl<T: Real> Buffers<T> {
             grad: Vec::new(),
             isa: Isa::detect(),
             pool: None,
+            scratch: threads::Scratch::new(),
         }
     }
 
-    /// Runs on a pool of `threads` workers (one sample per task; see [`threads`]).
+    /// Runs on a pool of `threads` workers (split by sample or block; see [`threads`]).
     pub fn with_threads(mut self, threads: usize) -> Result<Self, rayon::ThreadPoolBuildError> {
-        self.pool = Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()?,
-        );
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        // Each worker registers with crossbeam's epoch (one allocation) the first time it
+        // takes a job; doing it here keeps it out of the calls.
+        pool.broadcast(|_| ());
+        self.pool = Some(pool);
         Ok(self)
     }
 
@@ -85,7 +90,7 @@ impl<T: Real> Buffers<T> {
         grow(&mut self.workspace, needed);
         let ws = &mut self.workspace[..needed];
         match &self.pool {
-            Some(pool) => threads::forward(pool, self.isa, loss, input, ws),
+            Some(pool) => self.scratch.forward(pool, self.isa, loss, input, ws),
             None => simd::forward(self.isa, loss, input, ws),
         }
     }
@@ -103,7 +108,9 @@ impl<T: Real> Buffers<T> {
         let ws = &mut self.workspace[..needed];
         let grad = &mut self.grad[..elements];
         let value = match &self.pool {
-            Some(pool) => threads::forward_backward(pool, self.isa, loss, input, ws, grad)?,
+            Some(pool) => self
+                .scratch
+                .forward_backward(pool, self.isa, loss, input, ws, grad)?,
             None => simd::forward_backward(self.isa, loss, input, ws, grad)?,
         };
         Ok((value, &self.grad[..elements]))

@@ -1191,9 +1191,12 @@ impl Bench<'_> {
         let isa = self.isa;
 
         let mut value = 0.0;
+        // Reused across the iterations, as a training loop would (no allocation per call).
+        let mut scratch = crate::threads::Scratch::new();
         let mut once = |grad: &mut [T]| -> Result<f64> {
             let t = Instant::now();
-            value = crate::threads::forward_backward(&pool, isa, &loss, &input, &mut ws, grad)
+            value = scratch
+                .forward_backward(&pool, isa, &loss, &input, &mut ws, grad)
                 .or_else(|e| input_err(format!("{e}")))?;
             Ok(t.elapsed().as_secs_f64())
         };
