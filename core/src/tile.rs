@@ -156,21 +156,13 @@ impl<'t, T: Real> Tile<'t, T> {
     pub fn rows(&self) -> impl Iterator<Item = ClassRow<'t, T>> + 't {
         let b: &'t TileBuf<T> = self.buf;
         let len = b.len;
-        // Sliced with `get` rather than `chunks_exact`: the latter asserts a non-zero
-        // chunk size, and that assert survives in the no-panic canary whenever the
-        // optimiser does not see `len.max(1)` through the inlining.
-        let row = move |x: &'t [T; TILE_ELEMENTS], class: usize| -> &'t [T] {
-            x.get(class * len..)
-                .and_then(|r| r.get(..len))
-                .unwrap_or(&[])
-        };
         (0..b.classes).map(move |class| ClassRow {
             class,
-            prob: row(&b.prob, class),
-            log_prob: row(&b.log_prob, class),
-            comp: row(&b.comp, class),
-            log_comp: row(&b.log_comp, class),
-            target: row(&b.target, class),
+            prob: row(&b.prob, class, len),
+            log_prob: row(&b.log_prob, class, len),
+            comp: row(&b.comp, class, len),
+            log_comp: row(&b.log_comp, class, len),
+            target: row(&b.target, class, len),
         })
     }
 }
@@ -535,8 +527,14 @@ fn complement_rows<T: Real>(prob: &[T], comp: &mut [T], sum: &[T], rest: &[T], l
 }
 
 /// Row `c` of a class-major buffer of rows of `len` elements (empty past its end). Used
-/// where zipping two row iterators would leave LLVM a division by the row length it cannot
-/// prove nonzero (a panic path).
+/// instead of `chunks_exact`, whose non-zero-size assert, or the division by the row length
+/// when two of its iterators are zipped, LLVM does not always prove away (a panic path).
+#[inline(always)]
+fn row<T>(x: &[T], c: usize, len: usize) -> &[T] {
+    x.get(c * len..(c + 1) * len).unwrap_or(&[])
+}
+
+/// Row `c` of `len` elements of `x`, writable (empty if out of range).
 #[inline(always)]
 fn row_mut<T>(x: &mut [T], c: usize, len: usize) -> &mut [T] {
     x.get_mut(c * len..(c + 1) * len).unwrap_or(&mut [])
