@@ -577,6 +577,8 @@ fn bench_loss_prints_a_json_line_last() {
         "bytes_per_s",
         "read_bandwidth_bytes_per_s",
         "fraction_of_bandwidth",
+        "two_pass_floor_s",
+        "floor_fraction_of_bandwidth",
     ] {
         assert!(json_number(last, key) > 0.0, "{key} in {last}");
     }

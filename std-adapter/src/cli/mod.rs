@@ -128,7 +128,10 @@ Usage: segloss bench loss --loss SPEC --shape B,C,S... [options]
 The last line on stdout is one JSON object: median_s, elements_per_s, bytes_per_s (the
 loss's one-pass traffic: logits read + labels read + gradient written, over median_s),
 read_bandwidth_bytes_per_s (the median of a streaming sum over a buffer of the logits'
-size, measured in the same run) and fraction_of_bandwidth (bytes_per_s over it).
+size, measured in the same run) and fraction_of_bandwidth (bytes_per_s over it);
+two_pass_floor_s is the median time of the memory traffic of the fused kernel's two
+passes without their arithmetic (read logits and labels; read them again and write the
+gradient), and floor_fraction_of_bandwidth the fraction_of_bandwidth that it reaches.
 Progress goes to stderr.
 ";
 
@@ -1061,6 +1064,36 @@ fn parallel_sum<T: Real>(pool: &rayon::ThreadPool, x: &[T]) -> T {
     })
 }
 
+/// The memory traffic of the fused kernel's two passes without their arithmetic, each
+/// split in one contiguous part per thread of `pool`: pass 1 reads the logits and the
+/// labels, pass 2 reads them again and writes the gradient (here a copy of the logits).
+/// Returns a sum of what was read, for `black_box`.
+fn two_pass_traffic<T: Real, L: Copy + Into<u64> + Sync>(
+    pool: &rayon::ThreadPool,
+    pred: &[T],
+    labels: &[L],
+    grad: &mut [T],
+) -> f64 {
+    let threads = pool.current_num_threads();
+    let part = pred.len().div_ceil(threads).max(1);
+    let label_part = labels.len().div_ceil(threads).max(1);
+    let label_sum = || -> u64 {
+        labels
+            .par_chunks(label_part)
+            .map(|c| c.iter().map(|&l| l.into()).sum::<u64>())
+            .sum()
+    };
+    pool.install(|| {
+        let read: Vec<T> = pred.par_chunks(part).map(stream_sum).collect();
+        let mut total = read.iter().fold(0.0, |a, v| a + v.wide()) + label_sum() as f64;
+        grad.par_chunks_mut(part)
+            .zip(pred.par_chunks(part))
+            .for_each(|(g, x)| g.copy_from_slice(x));
+        total += label_sum() as f64;
+        total
+    })
+}
+
 /// A pool of `threads` workers.
 fn thread_pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
@@ -1222,6 +1255,19 @@ impl Bench<'_> {
             read_times.push(t.elapsed().as_secs_f64());
         }
         std::hint::black_box(sink);
+        let mut floor_times = Vec::with_capacity(self.iters);
+        let mut floor_sink = 0.0;
+        for _ in 0..self.iters.max(3) {
+            let t = Instant::now();
+            floor_sink += if labels_u8.is_empty() {
+                two_pass_traffic(&pool, &pred, &labels_u16, &mut grad)
+            } else {
+                two_pass_traffic(&pool, &pred, &labels_u8, &mut grad)
+            };
+            floor_times.push(t.elapsed().as_secs_f64());
+        }
+        std::hint::black_box(floor_sink);
+        let floor_s = median(&mut floor_times);
         let (min_s, median_s) = {
             let m = median(&mut times);
             (times[0], m)
@@ -1235,7 +1281,8 @@ impl Bench<'_> {
             "{{\"spec\": {}, \"shape\": {}, \"dtype\": {}, \"activation\": {}, \"iters\": {}, \
              \"threads\": {}, \"isa\": \"{isa:?}\", \"value\": {}, \"median_s\": {}, \
              \"min_s\": {}, \"elements\": {elements}, \"elements_per_s\": {}, \"traffic_bytes\": {}, \
-             \"bytes_per_s\": {}, \"read_bandwidth_bytes_per_s\": {}, \"fraction_of_bandwidth\": {}}}\n",
+             \"bytes_per_s\": {}, \"read_bandwidth_bytes_per_s\": {}, \"fraction_of_bandwidth\": {}, \
+             \"two_pass_floor_s\": {}, \"floor_fraction_of_bandwidth\": {}}}\n",
             json_str(self.spec.text()),
             json_dims(dims),
             json_str(dtype),
@@ -1250,6 +1297,8 @@ impl Bench<'_> {
             json_num(bytes_per_s),
             json_num(read_bw),
             json_num(bytes_per_s / read_bw),
+            json_num(floor_s),
+            json_num(traffic / floor_s / read_bw),
         );
         out.write_all(json.as_bytes())
             .map_err(|e| CliError::Input(format!("cannot write to stdout: {e}")))
