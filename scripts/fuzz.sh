@@ -2,6 +2,8 @@
 # Runs one cargo-fuzz target (nightly), one process, from its committed seeds:
 #   scripts/fuzz.sh TARGET [SECONDS] [more libFuzzer flags...]
 #   scripts/fuzz.sh --list
+# FUZZ_SANITIZER=none builds without AddressSanitizer (cargo fuzz's -s; default address):
+# for a nightly whose ASan breaks thread creation (docs/validation.md, "Runs").
 # Installs cargo-fuzz (and the nightly toolchain) on first use. The corpus grows in
 # fuzz/corpus/TARGET (not committed); fuzz/seeds/TARGET is read, never written; crashes land
 # in fuzz/artifacts/TARGET. Run one fuzzer at a time on a shared machine. See
@@ -19,6 +21,6 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly -
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 mkdir -p "fuzz/corpus/$target" "fuzz/seeds/$target"
 cd fuzz
-exec cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
+exec cargo +nightly fuzz run -s "${FUZZ_SANITIZER:-address}" "$target" "corpus/$target" "seeds/$target" -- \
   -max_total_time="$seconds" -rss_limit_mb=4096 -malloc_limit_mb=2048 -timeout=30 \
   -print_final_stats=1 "$@"

@@ -4,7 +4,8 @@
 # fuzz/regressions/TARGET-* belong to TARGET; crash-* predate the split of targets and
 # belong to typed_losses. Each target is built once (a few minutes each) and runs its
 # inputs once; the script fails on the first target whose oracle fails. Run by hand: the
-# nightly ASan builds are too slow for .ci/run.
+# nightly ASan builds are too slow for .ci/run. FUZZ_SANITIZER=none builds without ASan,
+# as for scripts/fuzz.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
@@ -25,7 +26,7 @@ for target in "${targets[@]}"; do
   fi
   echo "$target: ${#inputs[@]} inputs"
   log="$(mktemp)"
-  if ! cargo +nightly fuzz run "$target" "${inputs[@]}" -- -runs=1 >"$log" 2>&1; then
+  if ! cargo +nightly fuzz run -s "${FUZZ_SANITIZER:-address}" "$target" "${inputs[@]}" -- -runs=1 >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "$target: a regression input fails (full log: $log)"
     exit 1
