@@ -752,3 +752,33 @@ fn kernel_pass1_fallback_is_decided_for_the_batch() {
         }
     }
 }
+
+/// F25 (fuzz `differential`, open; `fuzz/regressions/open/differential-F25-exp-log-ce-small-gamma-sigmoid`
+/// is the fuzz input): `ExpLogCe` with `γ < 1` under sigmoid on a confident pixel. `−ln σ(z)
+/// ≈ e^−z` is below `f32`'s smallest subnormal for `z ≳ 104`, so `f32` takes `(−ln p)^γ =
+/// 0^γ = 0` where `f64` gives `e^(−γz)`, about 1 for small `γ`: with `γ = 1e-5` the term of
+/// that pixel drops from 0.9987 to 0 (the fuzz input: `exp_log_ce(1e-5)`, `f32` 2.8125 vs
+/// `f64` 2.8437). F13 fixed the softmax form, where the tiny value was representable; here
+/// `f32` would need the log of the term, `ln(−ln σ(z)) ≈ −z`, computed without forming `−ln p`.
+#[test]
+#[ignore = "F25: exp_log_ce with γ < 1 loses a confident sigmoid pixel's term in f32"]
+fn exp_log_ce_small_gamma_confident_sigmoid_agrees_in_f32_and_f64() {
+    use segloss::losses::ExpLogCe;
+    let shape = Shape::new(1, 1, &[2]).unwrap();
+    let loss = ExpLogCe::new(1e-5);
+    let labels = [1u8, 1];
+    let pred32 = [126.75f32, 0.0];
+    let pred64 = pred32.map(f64::from);
+    let input32 = Input::new(&pred32, shape, Target::labels(&labels))
+        .unwrap()
+        .with_activation(segloss::Activation::Sigmoid);
+    let input64 = Input::new(&pred64, shape, Target::labels(&labels))
+        .unwrap()
+        .with_activation(segloss::Activation::Sigmoid);
+    let (v32, _) = run_any(&loss, &input32);
+    let (v64, _) = run_any(&loss, &input64);
+    assert!(
+        (v32 - v64).abs() <= 1e-4 * v64.abs(),
+        "f32 {v32} vs f64 {v64}"
+    );
+}
