@@ -1083,9 +1083,9 @@ fn two_pass_traffic<T: Real, L: Copy + Into<u64> + Sync>(
             .map(|c| c.iter().map(|&l| l.into()).sum::<u64>())
             .sum()
     };
+    let mut total = parallel_sum(pool, pred).wide();
     pool.install(|| {
-        let read: Vec<T> = pred.par_chunks(part).map(stream_sum).collect();
-        let mut total = read.iter().fold(0.0, |a, v| a + v.wide()) + label_sum() as f64;
+        total += label_sum() as f64;
         grad.par_chunks_mut(part)
             .zip(pred.par_chunks(part))
             .for_each(|(g, x)| g.copy_from_slice(x));
