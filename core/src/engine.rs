@@ -469,6 +469,21 @@ pub fn backward_with_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     workspace: &[T],
     grad: &mut [T],
 ) -> Result<(), Error> {
+    check_backward(loss, input, workspace, grad)?;
+    write_pass(kernel, loss, input, coef, grad, workspace)
+}
+
+/// The checks [`backward_with`] runs before it writes: the gradient's length, the loss
+/// against the batch, the workspace pass 2 reads, and every element of the batch. After
+/// them, [`backward_accepted`] writes what [`backward_with`] would (the std adapter runs
+/// the two apart, the write at the processor's instruction set).
+#[inline(always)]
+pub fn check_backward<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &[T],
+    grad: &[T],
+) -> Result<(), Error> {
     check_grad(input, grad)?;
     loss.check(input)?;
     let needed = loss.gradient_workspace_len(&input.shape);
@@ -478,8 +493,13 @@ pub fn backward_with_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
             got: workspace.len(),
         });
     }
-    scan(input, |_| {})?;
-    write_pass(kernel, loss, input, coef, grad, workspace)
+    scan(input, |_| {})
+}
+
+/// The check [`forward_backward`] runs before any work: the gradient's length.
+#[inline(always)]
+pub fn check_gradient<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
+    check_grad(input, grad)
 }
 
 /// Pass 2 over an input that [`accumulate`] has already accepted (the same data, or a

@@ -84,6 +84,29 @@ pub enum Error {
         /// The domain it must lie in.
         allowed: &'static str,
     },
+    /// A named parameter value whose name the loss's
+    /// [`Descriptor`](crate::catalogue::Descriptor) does not list.
+    UnknownParameter {
+        /// Its position among the values given.
+        index: usize,
+    },
+    /// A named parameter value of the wrong kind (a list for a number, an unknown choice).
+    ParameterKind {
+        /// The parameter.
+        name: &'static str,
+        /// What it takes.
+        kind: crate::catalogue::Kind,
+    },
+    /// A named parameter given twice.
+    DuplicateParameter {
+        /// The parameter.
+        name: &'static str,
+    },
+    /// A required parameter (a constructor argument without a default) not given.
+    MissingParameter {
+        /// The parameter.
+        name: &'static str,
+    },
     /// Per-sample region statistics (`batch = false`) need more entries than a region loss
     /// holds; pool over the batch (`batch = true`) or evaluate fewer samples per call.
     RegionCapacity {
@@ -197,6 +220,16 @@ impl fmt::Display for Error {
             }
             Error::Parameter { name, allowed } => {
                 write!(f, "parameter `{name}` must be {allowed}")
+            }
+            Error::UnknownParameter { index } => {
+                write!(f, "named value {index} is not a parameter of this loss")
+            }
+            Error::ParameterKind { name, kind } => {
+                write!(f, "parameter `{name}` takes {}", kind.describe())
+            }
+            Error::DuplicateParameter { name } => write!(f, "parameter `{name}` is given twice"),
+            Error::MissingParameter { name } => {
+                write!(f, "parameter `{name}` is required (it has no default)")
             }
             Error::RegionCapacity { needed, capacity } => write!(
                 f,

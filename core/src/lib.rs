@@ -52,6 +52,7 @@ macro_rules! for_activation {
 }
 pub(crate) use for_activation;
 
+pub mod catalogue;
 pub mod compound;
 pub mod edt;
 pub mod engine;
@@ -89,3 +90,4 @@ pub use tile::{ClassRow, Tile, SMALLEST_TARGET, TILE_ELEMENTS};
 
 pub use segloss_macros::{region_loss, Loss};
 pub mod region;
+pub mod rng;

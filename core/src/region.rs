@@ -67,6 +67,7 @@
 //! # Ok::<(), segloss::Error>(())
 //! ```
 
+use crate::catalogue::Args;
 use crate::kernel::{LabelBlock, LabelGradient};
 use crate::losses::Reduction;
 use crate::{Activation, Error, Finalized, Input, Real, Stats, Tile, MAX_CLASSES};
@@ -144,6 +145,71 @@ impl Default for Aggregation<'_> {
             reduction: Reduction::Mean,
             empty: EmptyClass::Zero,
         }
+    }
+}
+
+/// The descriptions of the aggregation options every region loss takes (`WEIGHT` only the
+/// per-class ones), as `region_loss!` lists them in its [`Descriptor`](crate::catalogue::Descriptor).
+pub mod aggregation_params {
+    use crate::catalogue::{Constant, Kind, Param, REDUCTIONS};
+
+    /// `include_background` (default true).
+    pub const INCLUDE_BACKGROUND: Param = Param::new(
+        "include_background",
+        Kind::Bool,
+        Constant::Bool(true),
+        "Includes class 0 in the mean (ignored with one class).",
+    );
+    /// `batch` (default false).
+    pub const BATCH: Param = Param::new(
+        "batch",
+        Kind::Bool,
+        Constant::Bool(false),
+        "Pools the statistics over the batch instead of one set per sample.",
+    );
+    /// `weight` (unset).
+    pub const WEIGHT: Param = Param::unset(
+        "weight",
+        Kind::List,
+        "Per-class weights of the class terms.",
+    );
+    /// `reduction` (default mean).
+    pub const REDUCTION: Param = Param::new(
+        "reduction",
+        Kind::Choice(REDUCTIONS),
+        Constant::Word("mean"),
+        "The mean over samples x classes, or their sum (element_mean is the mean).",
+    );
+    /// All five, in the order a per-class loss lists them.
+    pub const ALL: [Param; 5] = [INCLUDE_BACKGROUND, BATCH, WEIGHT, REDUCTION, EMPTY];
+    /// `empty` (default zero).
+    pub const EMPTY: Param = Param::new(
+        "empty",
+        Kind::Choice(&["zero", "exclude"]),
+        Constant::Word("zero"),
+        "What an undefined class term (0/0, no valid pixel) counts as: zero, or excluded from the mean.",
+    );
+}
+
+/// Applies the aggregation options among `args` (generated [`Configure`](crate::catalogue::Configure)
+/// implementations call it).
+pub fn configure_aggregation<'w, T>(agg: &mut Aggregation<'w>, args: &Args<'_, 'w, T>) {
+    if let Some(b) = args.boolean("include_background") {
+        agg.include_background = b;
+    }
+    if let Some(b) = args.boolean("batch") {
+        agg.batch = b;
+    }
+    if let Some(w) = args.list("weight") {
+        agg.weight = Some(w);
+    }
+    if let Some(r) = args.reduction() {
+        agg.reduction = r;
+    }
+    match args.word("empty") {
+        Some("exclude") => agg.empty = EmptyClass::Exclude,
+        Some(_) => agg.empty = EmptyClass::Zero,
+        None => {}
     }
 }
 

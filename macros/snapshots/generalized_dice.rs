@@ -89,6 +89,67 @@ impl<'w> GeneralizedDice<'w> {
         self
     }
 }
+impl ::segloss::catalogue::Describe for GeneralizedDice<'_> {
+    const DESCRIPTOR: &'static ::segloss::catalogue::Descriptor = &::segloss::catalogue::Descriptor {
+        name: "generalized_dice",
+        aliases: &[],
+        family: ::segloss::catalogue::Family::CoupledRegion,
+        rust: ::core::concat!(::core::module_path!(), "::", "GeneralizedDice"),
+        summary: "Generalised Dice loss.",
+        params: &[
+            ::segloss::catalogue::Param::new(
+                "w_type",
+                ::segloss::catalogue::Kind::Choice(&["square", "simple", "uniform"]),
+                ::segloss::catalogue::Constant::Word("square"),
+                "Sets `w_type`.",
+            ),
+            ::segloss::catalogue::Param::new(
+                "smooth_nr",
+                ::segloss::catalogue::Kind::Number,
+                ::segloss::catalogue::Constant::Number(0.00001f64),
+                "Sets `smooth_nr`.",
+            ),
+            ::segloss::catalogue::Param::new(
+                "smooth_dr",
+                ::segloss::catalogue::Kind::Number,
+                ::segloss::catalogue::Constant::Number(0.00001f64),
+                "Sets `smooth_dr`.",
+            ),
+            ::segloss::region::aggregation_params::INCLUDE_BACKGROUND,
+            ::segloss::region::aggregation_params::BATCH,
+            ::segloss::region::aggregation_params::REDUCTION,
+            ::segloss::region::aggregation_params::EMPTY,
+        ],
+        members: &[],
+        requires: &[],
+        hidden: false,
+        piecewise: false,
+    };
+}
+impl<
+    'w,
+    __SeglossReal: ::segloss::Real,
+> ::segloss::catalogue::Configure<'w, __SeglossReal> for GeneralizedDice<'w> {
+    fn configure(
+        args: &::segloss::catalogue::Args<'_, 'w, __SeglossReal>,
+    ) -> ::core::result::Result<Self, ::segloss::Error> {
+        let mut loss = Self::new();
+        match args.word("w_type") {
+            Some("square") => loss.w_type = GeneralizedDiceWType::Square,
+            Some("simple") => loss.w_type = GeneralizedDiceWType::Simple,
+            Some("uniform") => loss.w_type = GeneralizedDiceWType::Uniform,
+            _ => {}
+        }
+        if let Some(x) = args.number("smooth_nr") {
+            loss.smooth_nr = x;
+        }
+        if let Some(x) = args.number("smooth_dr") {
+            loss.smooth_dr = x;
+        }
+        ::segloss::region::configure_aggregation(&mut loss.aggregation, args);
+        Ok(loss)
+    }
+}
 impl ::segloss::region::RegionFormula for GeneralizedDice<'_> {
     const COUPLED: bool = true;
     fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {

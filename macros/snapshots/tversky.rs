@@ -89,6 +89,74 @@ impl<'w> Tversky<'w> {
         self
     }
 }
+impl ::segloss::catalogue::Describe for Tversky<'_> {
+    const DESCRIPTOR: &'static ::segloss::catalogue::Descriptor = &::segloss::catalogue::Descriptor {
+        name: "tversky",
+        aliases: &[],
+        family: ::segloss::catalogue::Family::Region,
+        rust: ::core::concat!(::core::module_path!(), "::", "Tversky"),
+        summary: "Tversky loss.",
+        params: &[
+            ::segloss::catalogue::Param::new(
+                "alpha",
+                ::segloss::catalogue::Kind::Number,
+                ::segloss::catalogue::Constant::Number(0.5f64),
+                "Sets `alpha`.",
+            ),
+            ::segloss::catalogue::Param::new(
+                "beta",
+                ::segloss::catalogue::Kind::Number,
+                ::segloss::catalogue::Constant::Number(0.5f64),
+                "Sets `beta`.",
+            ),
+            ::segloss::catalogue::Param::new(
+                "smooth_nr",
+                ::segloss::catalogue::Kind::Number,
+                ::segloss::catalogue::Constant::Number(0.00001f64),
+                "Sets `smooth_nr`.",
+            ),
+            ::segloss::catalogue::Param::new(
+                "smooth_dr",
+                ::segloss::catalogue::Kind::Number,
+                ::segloss::catalogue::Constant::Number(0.00001f64),
+                "Sets `smooth_dr`.",
+            ),
+            ::segloss::region::aggregation_params::INCLUDE_BACKGROUND,
+            ::segloss::region::aggregation_params::BATCH,
+            ::segloss::region::aggregation_params::WEIGHT,
+            ::segloss::region::aggregation_params::REDUCTION,
+            ::segloss::region::aggregation_params::EMPTY,
+        ],
+        members: &[],
+        requires: &["alpha >= 0", "beta >= 0"],
+        hidden: false,
+        piecewise: false,
+    };
+}
+impl<
+    'w,
+    __SeglossReal: ::segloss::Real,
+> ::segloss::catalogue::Configure<'w, __SeglossReal> for Tversky<'w> {
+    fn configure(
+        args: &::segloss::catalogue::Args<'_, 'w, __SeglossReal>,
+    ) -> ::core::result::Result<Self, ::segloss::Error> {
+        let mut loss = Self::new();
+        if let Some(x) = args.number("alpha") {
+            loss.alpha = x;
+        }
+        if let Some(x) = args.number("beta") {
+            loss.beta = x;
+        }
+        if let Some(x) = args.number("smooth_nr") {
+            loss.smooth_nr = x;
+        }
+        if let Some(x) = args.number("smooth_dr") {
+            loss.smooth_dr = x;
+        }
+        ::segloss::region::configure_aggregation(&mut loss.aggregation, args);
+        Ok(loss)
+    }
+}
 impl ::segloss::region::RegionFormula for Tversky<'_> {
     const COUPLED: bool = false;
     fn aggregation(&self) -> &::segloss::region::Aggregation<'_> {
@@ -96,25 +164,25 @@ impl ::segloss::region::RegionFormula for Tversky<'_> {
     }
     #[allow(unused_variables, clippy::all)]
     fn quadratic(&self) -> bool {
+        let q6: bool = false;
         let q7: bool = false;
         let q8: bool = false;
-        let q9: bool = false;
-        let q10: bool = q8 || q9;
+        let q9: bool = q7 || q8;
+        let q10: bool = false;
         let q11: bool = false;
-        let q12: bool = false;
-        let q13: bool = q12 || q8;
-        let q14: bool = q11 || q13;
-        let q15: bool = q8 || q14;
+        let q12: bool = q11 || q7;
+        let q13: bool = q10 || q12;
+        let q14: bool = q7 || q13;
+        let q15: bool = false;
         let q16: bool = false;
-        let q17: bool = false;
-        let q18: bool = q17 || q8;
-        let q19: bool = q16 || q18;
-        let q20: bool = q15 || q19;
-        let q21: bool = false;
-        let q22: bool = q20 || q21;
-        let q23: bool = q10 || q22;
-        let q24: bool = q7 || q23;
-        q24
+        let q17: bool = q16 || q7;
+        let q18: bool = q15 || q17;
+        let q19: bool = q14 || q18;
+        let q20: bool = false;
+        let q21: bool = q19 || q20;
+        let q22: bool = q9 || q21;
+        let q23: bool = q6 || q22;
+        q23
     }
     #[allow(unused_variables, clippy::all)]
     fn check_params(&self) -> ::core::result::Result<(), ::segloss::Error> {
@@ -148,11 +216,16 @@ impl ::segloss::region::RegionFormula for Tversky<'_> {
         let g3: f64 = self.beta;
         let g4: f64 = 0f64;
         let g5: bool = g3 >= g4;
-        let g6: bool = g2 && g5;
-        if !g6 {
+        if !g2 {
             return Err(::segloss::Error::Parameter {
                 name: "alpha",
-                allowed: "alpha >= 0 && beta >= 0",
+                allowed: ">= 0",
+            });
+        }
+        if !g5 {
+            return Err(::segloss::Error::Parameter {
+                name: "beta",
+                allowed: ">= 0",
             });
         }
         Ok(())
@@ -165,82 +238,82 @@ impl ::segloss::region::RegionFormula for Tversky<'_> {
         __partials: &mut [::segloss::region::Partials],
     ) -> f64 {
         let __k = __stats.len() as f64;
-        let g7: f64 = 1f64;
-        let g9: f64 = self.smooth_nr;
-        let g11: f64 = self.alpha;
-        let g16: f64 = self.beta;
-        let g21: f64 = self.smooth_dr;
+        let g6: f64 = 1f64;
+        let g8: f64 = self.smooth_nr;
+        let g10: f64 = self.alpha;
+        let g15: f64 = self.beta;
+        let g20: f64 = self.smooth_dr;
         for ((__s, __v), __p) in __stats
             .iter()
             .zip(__values.iter_mut())
             .zip(__partials.iter_mut())
         {
-            let c8: f64 = __s.tp;
-            let c10: f64 = c8 + g9;
-            let c12: f64 = __s.sum_s;
-            let c13: f64 = c12 - c8;
-            let c14: f64 = g11 * c13;
-            let c15: f64 = c8 + c14;
-            let c17: f64 = __s.sum_g;
-            let c18: f64 = c17 - c8;
-            let c19: f64 = g16 * c18;
-            let c20: f64 = c15 + c19;
-            let c22: f64 = c20 + g21;
-            let c23: f64 = c10 / c22;
-            let c24: f64 = g7 - c23;
-            *__v = c24;
-            let mut d8: f64 = 0.0;
-            let mut d10: f64 = 0.0;
+            let c7: f64 = __s.tp;
+            let c9: f64 = c7 + g8;
+            let c11: f64 = __s.sum_s;
+            let c12: f64 = c11 - c7;
+            let c13: f64 = g10 * c12;
+            let c14: f64 = c7 + c13;
+            let c16: f64 = __s.sum_g;
+            let c17: f64 = c16 - c7;
+            let c18: f64 = g15 * c17;
+            let c19: f64 = c14 + c18;
+            let c21: f64 = c19 + g20;
+            let c22: f64 = c9 / c21;
+            let c23: f64 = g6 - c22;
+            *__v = c23;
+            let mut d7: f64 = 0.0;
+            let mut d9: f64 = 0.0;
+            let mut d11: f64 = 0.0;
             let mut d12: f64 = 0.0;
             let mut d13: f64 = 0.0;
             let mut d14: f64 = 0.0;
-            let mut d15: f64 = 0.0;
+            let mut d17: f64 = 0.0;
             let mut d18: f64 = 0.0;
             let mut d19: f64 = 0.0;
-            let mut d20: f64 = 0.0;
+            let mut d21: f64 = 0.0;
             let mut d22: f64 = 0.0;
             let mut d23: f64 = 0.0;
-            let mut d24: f64 = 0.0;
-            d24 += 1.0;
-            if d24 != 0.0 {
-                d23 += -d24;
-            }
+            d23 += 1.0;
             if d23 != 0.0 {
-                d10 += d23 / c22;
-                d22 += -d23 * c23 / c22;
+                d22 += -d23;
             }
             if d22 != 0.0 {
-                d20 += d22;
+                d9 += d22 / c21;
+                d21 += -d22 * c22 / c21;
             }
-            if d20 != 0.0 {
-                d15 += d20;
-                d19 += d20;
+            if d21 != 0.0 {
+                d19 += d21;
             }
             if d19 != 0.0 {
-                d18 += d19 * g16;
+                d14 += d19;
+                d18 += d19;
             }
             if d18 != 0.0 {
-                d8 += -d18;
+                d17 += d18 * g15;
             }
-            if d15 != 0.0 {
-                d8 += d15;
-                d14 += d15;
+            if d17 != 0.0 {
+                d7 += -d17;
             }
             if d14 != 0.0 {
-                d13 += d14 * g11;
+                d7 += d14;
+                d13 += d14;
             }
             if d13 != 0.0 {
-                d12 += d13;
-                d8 += -d13;
+                d12 += d13 * g10;
             }
             if d12 != 0.0 {
-                __p[1usize] += d12;
+                d11 += d12;
+                d7 += -d12;
             }
-            if d10 != 0.0 {
-                d8 += d10;
+            if d11 != 0.0 {
+                __p[1usize] += d11;
             }
-            if d8 != 0.0 {
-                __p[0usize] += d8;
+            if d9 != 0.0 {
+                d7 += d9;
+            }
+            if d7 != 0.0 {
+                __p[0usize] += d7;
             }
         }
         0.0

@@ -6,13 +6,13 @@
 //! - `#[derive(Loss)]`: fuses the losses held in a struct's fields into one compound that
 //!   runs one accumulate pass and one gradient pass.
 //!
-//! The pipeline follows `spec` (parse) → `graph` (resolve names, check, build the expression
-//! graph) → `region` (generate code); `compound` is the derive.
+//! The pipeline follows `ast` (parse) → `valid` (resolve names, check, build the expression
+//! graph) → `expand` (generate code); `compound` is the derive.
 
+mod ast;
 mod compound;
-mod graph;
-mod region;
-mod spec;
+mod expand;
+mod valid;
 
 use proc_macro::TokenStream;
 
@@ -20,7 +20,7 @@ use proc_macro::TokenStream;
 /// `segloss` crate's `region` module docs.
 #[proc_macro]
 pub fn region_loss(input: TokenStream) -> TokenStream {
-    region::expand(input.into()).into()
+    expand::expand(input.into()).into()
 }
 
 /// Fuses the losses in a struct's `#[loss]` / `#[loss(weight = expr)]` fields (the weight

@@ -2,6 +2,8 @@
 
 use super::elementwise::{elementwise_loss, Element, Elementwise};
 use super::{xent, Reduction};
+use crate::catalogue::{Args, Configure, Describe, Descriptor, Family, Kind, Param, REDUCTION};
+use crate::Error;
 use crate::{Activation, Real};
 
 /// `−(1/N) Σ_i Σ_c [β g ln s + (1 − β)(1 − g) ln(1 − s)]`, every class channel a binary
@@ -81,3 +83,27 @@ impl Elementwise for BalancedBce {
 elementwise_loss!(BalancedBce, |bce, _input| {
     super::check::in_range(bce.beta, 0.0, 1.0, "beta", "in [0, 1]")
 });
+
+impl Describe for BalancedBce {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "balanced_bce",
+        &["bbce"],
+        Family::Distribution,
+        "losses::BalancedBce",
+        "The beta-balanced binary cross entropy of the Combo loss, every class channel a binary problem.",
+        &[
+            Param::argument("beta", Kind::Number, None, "The weight of the positives (1 - beta the negatives), in [0, 1]."),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<T: Real> Configure<'_, T> for BalancedBce {
+    fn configure(args: &Args<'_, '_, T>) -> Result<Self, Error> {
+        let mut loss = BalancedBce::new(args.number_or_default("beta"));
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
+    }
+}

@@ -3,6 +3,9 @@
 
 use super::distmap::{chain, fill_target, first_class, slot, tile_part, Spacing};
 use super::Reduction;
+use crate::catalogue::{
+    Args, Configure, Constant, Describe, Descriptor, Family, Kind, Param, REDUCTION, SPACING,
+};
 use crate::edt::NoZero;
 use crate::error::Buffer;
 use crate::Shape;
@@ -267,5 +270,53 @@ impl<T: Real> Loss<T> for Boundary<'_, T> {
                 }
             }
         }
+    }
+}
+
+impl<T> Describe for Boundary<'_, T> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "boundary",
+        &["bd", "boundary_loss", "surface"],
+        Family::Boundary,
+        "losses::Boundary",
+        "Boundary loss (Kervadec et al.): probabilities weighted by the target's signed distance map.",
+        &[
+            SPACING,
+            Param::new("include_background", Kind::Bool, Constant::Bool(false), "Covers class 0 too (a single channel is always covered)."),
+            Param::unset(
+                "maps",
+                Kind::Map,
+                "Precomputed signed maps (B, C, spatial...), channel-first, instead of maps of the target.",
+            ),
+            Param::new(
+                "no_zero",
+                Kind::Choice(&["scipy", "zero"]),
+                Constant::Word("scipy"),
+                "The map of a class that covers a whole sample: scipy's (the distance to the border) or zero.",
+            ),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<'m, T: Real> Configure<'m, T> for Boundary<'m, T> {
+    fn configure(args: &Args<'_, 'm, T>) -> Result<Self, Error> {
+        let mut loss = match args.map("maps") {
+            Some(maps) => Boundary::with_maps(maps),
+            None => Boundary::new(),
+        };
+        if let Some(s) = args.list("spacing") {
+            loss = loss.with_spacing(s);
+        }
+        if let Some(b) = args.boolean("include_background") {
+            loss = loss.with_include_background(b);
+        }
+        if args.word("no_zero") == Some("zero") {
+            loss = loss.with_no_zero(NoZero::Zero);
+        }
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
     }
 }

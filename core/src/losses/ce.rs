@@ -1,6 +1,9 @@
 //! Cross entropy (softmax or probabilities) and binary cross entropy (sigmoid).
 
 use super::{check, xent, Reduction};
+use crate::catalogue::{
+    Args, Configure, Constant, Describe, Descriptor, Family, Kind, Param, REDUCTION,
+};
 use crate::kernel::{LabelBlock, LabelGradient};
 use crate::{Activation, Error, Finalized, Input, Loss, Real, Stats, Tile};
 
@@ -179,5 +182,45 @@ impl<T: Real> Loss<T> for CrossEntropy<'_> {
             let s = T::of(self.class_weight(row.class) * scale);
             xent::row_grad(&row, valid, act, eps, classes, s, out);
         }
+    }
+}
+
+impl Describe for CrossEntropy<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "ce",
+        &["cross_entropy"],
+        Family::Distribution,
+        "losses::CrossEntropy",
+        "Cross entropy with PyTorch's conventions (binary cross entropy under a sigmoid).",
+        &[
+            Param::unset(
+                "weight",
+                Kind::List,
+                "Per-class weights, one finite non-negative entry per class.",
+            ),
+            Param::new(
+                "label_smoothing",
+                Kind::Number,
+                Constant::Number(0.0),
+                "Label smoothing in [0, 1].",
+            ),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<'w, T: Real> Configure<'w, T> for CrossEntropy<'w> {
+    fn configure(args: &Args<'_, 'w, T>) -> Result<Self, Error> {
+        let mut loss = CrossEntropy::new();
+        if let Some(w) = args.list("weight") {
+            loss = loss.with_weight(w);
+        }
+        if let Some(e) = args.number("label_smoothing") {
+            loss = loss.with_label_smoothing(e);
+        }
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
     }
 }

@@ -3,7 +3,25 @@
 //! Their fields are public: configure a member by replacing it.
 
 use super::{BalancedBce, CrossEntropy, Dice, ExpLogCe, ExpLogDice, Focal, Reduction, TopK};
+use crate::catalogue::{
+    Constant, Describe, Descriptor, Family, Kind, Member, Param, Setting, Weight, SCHEDULES,
+};
 use crate::Loss;
+
+/// A compound's weight parameter `name` (default 1).
+const fn lambda(name: &'static str, doc: &'static str) -> Param {
+    Param::new(name, Kind::Number, Constant::Number(1.0), doc)
+}
+
+/// A member with no settings.
+const fn member(field: &'static str, loss: &'static str, weight: Weight) -> Member {
+    Member {
+        field,
+        loss,
+        weight,
+        settings: &[],
+    }
+}
 
 /// Dice + cross entropy, as MONAI's `DiceCELoss` (`λ_dice · Dice + λ_ce · CE`); nnU-Net's
 /// `DC_and_CE_loss` is [`presets::nnunet::dc_and_ce`](crate::presets::nnunet::dc_and_ce).
@@ -168,6 +186,13 @@ impl Combo<'_> {
     }
 }
 
+impl Default for Combo<'_> {
+    /// `α = β = 0.5`: the cross entropy and Dice weighted alike, positives and negatives alike.
+    fn default() -> Self {
+        Combo::new(0.5, 0.5)
+    }
+}
+
 /// Exponential logarithmic loss (Wong et al., the paper's eq. 16):
 /// `w_dice · mean_c (−ln Dice_c)^γ_dice + w_ce · mean_i w_l (−ln s_il)^γ_ce`.
 ///
@@ -312,4 +337,217 @@ impl Default for DiceHausdorff<'_> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+impl Describe for DiceCe<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "dice_ce",
+        &["dicece", "dice_ce_loss"],
+        Family::Compound,
+        "losses::DiceCe",
+        "Dice + cross entropy, as MONAI's DiceCELoss.",
+        &[
+            lambda("lambda_dice", "The weight of the Dice member."),
+            lambda("lambda_ce", "The weight of the cross-entropy member."),
+        ],
+        &[
+            member("dice", "dice", Weight::Param("lambda_dice")),
+            member("ce", "ce", Weight::Param("lambda_ce")),
+        ],
+    );
+}
+
+impl Describe for DiceFocal<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "dice_focal",
+        &["dicefocal"],
+        Family::Compound,
+        "losses::DiceFocal",
+        "Dice + focal, as MONAI's DiceFocalLoss (the focal member's mean over pixels x classes).",
+        &[
+            lambda("lambda_dice", "The weight of the Dice member."),
+            lambda("lambda_focal", "The weight of the focal member."),
+        ],
+        &[
+            member("dice", "dice", Weight::Param("lambda_dice")),
+            Member {
+                field: "focal",
+                loss: "focal",
+                weight: Weight::Param("lambda_focal"),
+                settings: &[Setting::Fixed("reduction", Constant::Word("element_mean"))],
+            },
+        ],
+    );
+}
+
+impl Describe for DiceTopK<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "dice_topk",
+        &["dicetopk"],
+        Family::Compound,
+        "losses::DiceTopK",
+        "Dice + TopK cross entropy (nnU-Net's DC_and_topk_loss).",
+        &[
+            lambda("lambda_dice", "The weight of the Dice member."),
+            lambda("lambda_topk", "The weight of the TopK member."),
+        ],
+        &[
+            member("dice", "dice", Weight::Param("lambda_dice")),
+            member("topk", "topk", Weight::Param("lambda_topk")),
+        ],
+    );
+}
+
+impl Describe for Combo<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "combo",
+        &["combo_loss"],
+        Family::Compound,
+        "losses::Combo::new(alpha, beta)",
+        "Combo loss (Taghanaki et al.): alpha * balanced BCE(beta) + (1 - alpha) * Dice.",
+        &[
+            Param::argument(
+                "alpha",
+                Kind::Number,
+                None,
+                "The share of the cross-entropy term.",
+            ),
+            Param::argument(
+                "beta",
+                Kind::Number,
+                None,
+                "The cross entropy's weight of the positives.",
+            ),
+        ],
+        &[
+            Member {
+                field: "bce",
+                loss: "balanced_bce",
+                weight: Weight::Param("alpha"),
+                settings: &[Setting::Renamed {
+                    member: "beta",
+                    compound: "beta",
+                }],
+            },
+            member("dice", "dice", Weight::OneMinus("alpha")),
+        ],
+    );
+}
+
+impl Describe for Ell<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "ell",
+        &["exp_log", "exponential_logarithmic"],
+        Family::Compound,
+        "losses::Ell (with_gammas(gamma_dice, gamma_ce))",
+        "Exponential logarithmic loss (Wong et al.): w_dice * (-ln Dice)^gamma_dice + w_ce * (-ln s)^gamma_ce.",
+        &[
+            Param::new("w_dice", Kind::Number, Constant::Number(0.8), "The weight of the Dice part."),
+            Param::new("w_ce", Kind::Number, Constant::Number(0.2), "The weight of the cross-entropy part."),
+            Param::new("gamma_dice", Kind::Number, Constant::Number(0.3), "The Dice part's exponent."),
+            Param::new("gamma_ce", Kind::Number, Constant::Number(0.3), "The cross-entropy part's exponent."),
+        ],
+        &[
+            Member {
+                field: "dice",
+                loss: "exp_log_dice",
+                weight: Weight::Param("w_dice"),
+                settings: &[Setting::Renamed {
+                    member: "gamma",
+                    compound: "gamma_dice",
+                }],
+            },
+            Member {
+                field: "ce",
+                loss: "exp_log_ce",
+                weight: Weight::Param("w_ce"),
+                settings: &[Setting::Renamed {
+                    member: "gamma",
+                    compound: "gamma_ce",
+                }],
+            },
+        ],
+    );
+}
+
+/// The parameters of a Dice + boundary-based compound: its schedule, the epoch, and
+/// weights that override the schedule's.
+const fn scheduled(default: &'static str, boundary: &'static str) -> [Param; 4] {
+    [
+        Param::new(
+            "schedule",
+            Kind::Choice(SCHEDULES),
+            Constant::Word(default),
+            "The weight schedule: boundary (paper, -0.01 per epoch), hausdorff (-0.001) or kervadec.",
+        ),
+        Param::new("epoch", Kind::Integer, Constant::Number(0.0), "The epoch the schedule's weights are taken at (0 is the first)."),
+        Param::unset(
+            "lambda_dice",
+            Kind::Number,
+            "The Dice member's weight instead of the schedule's.",
+        ),
+        Param::unset(
+            boundary,
+            Kind::Number,
+            "The boundary-based member's weight instead of the schedule's.",
+        ),
+    ]
+}
+
+impl<T> Describe for DiceBoundary<'_, '_, T> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "dice_boundary",
+        &["dice_bd", "dice_boundary_loss"],
+        Family::Compound,
+        "losses::DiceBoundary",
+        "Dice + boundary loss (Kervadec et al.), weighted by a schedule at an epoch.",
+        &scheduled("boundary", "lambda_boundary"),
+        &[
+            member(
+                "dice",
+                "dice",
+                Weight::Schedule {
+                    boundary: false,
+                    lambda: "lambda_dice",
+                },
+            ),
+            member(
+                "boundary",
+                "boundary",
+                Weight::Schedule {
+                    boundary: true,
+                    lambda: "lambda_boundary",
+                },
+            ),
+        ],
+    );
+}
+
+impl Describe for DiceHausdorff<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::of_members(
+        "dice_hausdorff",
+        &["dice_hd", "dice_hausdorff_dt"],
+        Family::Compound,
+        "losses::DiceHausdorff",
+        "Dice + Hausdorff distance-transform loss (Karimi and Salcudean), weighted by a schedule at an epoch.",
+        &scheduled("hausdorff", "lambda_hd"),
+        &[
+            member(
+                "dice",
+                "dice",
+                Weight::Schedule {
+                    boundary: false,
+                    lambda: "lambda_dice",
+                },
+            ),
+            member(
+                "hd",
+                "hausdorff",
+                Weight::Schedule {
+                    boundary: true,
+                    lambda: "lambda_hd",
+                },
+            ),
+        ],
+    );
 }

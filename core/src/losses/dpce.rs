@@ -1,6 +1,7 @@
 //! Distance-penalised cross entropy, the paper's eq. (6) (Caliva et al.).
 
 use super::{xent, PixelSum, Reduction};
+use crate::catalogue::{Args, Configure, Describe, Descriptor, Family, Kind, Param, REDUCTION};
 use crate::error::Buffer;
 use crate::{Error, Finalized, Input, Loss, Real, Tile};
 
@@ -107,5 +108,37 @@ impl<T: Real> Loss<T> for Dpce<'_, T> {
         for (out, row) in grad.chunks_exact_mut(tile.len().max(1)).zip(tile.rows()) {
             xent::row_grad_saturating(&row, pw, act, *scale, out);
         }
+    }
+}
+
+impl<T> Describe for Dpce<'_, T> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "dpce",
+        &["distance_penalized_ce"],
+        Family::Distribution,
+        "losses::Dpce",
+        "Cross entropy weighted per pixel by 1 + D, D a distance penalty map (the paper's eq. 6).",
+        &[
+            Param::argument(
+                "penalty",
+                Kind::Map,
+                None,
+                "The penalty map D, shape (B, spatial...): --penalty PEN.npy on the command line.",
+            ),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<'m, T: Real> Configure<'m, T> for Dpce<'m, T> {
+    fn configure(args: &Args<'_, 'm, T>) -> Result<Self, Error> {
+        let penalty = args
+            .map("penalty")
+            .ok_or(Error::MissingParameter { name: "penalty" })?;
+        let mut loss = Dpce::new(penalty);
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
     }
 }

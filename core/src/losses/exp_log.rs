@@ -2,6 +2,8 @@
 
 use super::elementwise::{elementwise_loss, Element, Elementwise};
 use super::{check, xent, Reduction};
+use crate::catalogue::{Args, Configure, Describe, Descriptor, Family, Kind, Param, REDUCTION};
+use crate::Error;
 use crate::{Activation, Real};
 
 crate::region_loss! {
@@ -16,6 +18,7 @@ crate::region_loss! {
     /// assert!(engine::forward(&ExpLogDice::new(), &input, &mut [])? > 0.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "exp_log_dice", rust = "losses::ExpLogDice")]
     pub struct ExpLogDice { gamma: 0.3, smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require gamma > 0 && smooth_nr >= 0 && smooth_dr >= 0;
     let dice = (2 * tp + smooth_nr) / (sum_s + sum_g + smooth_dr);
@@ -135,3 +138,31 @@ elementwise_loss!(ExpLogCe<'_>, |ell, input| {
         None => Ok(()),
     }
 });
+
+impl Describe for ExpLogCe<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "exp_log_ce",
+        &[],
+        Family::Distribution,
+        "losses::ExpLogCe",
+        "The cross-entropy part of the exponential logarithmic loss: (-ln s)^gamma at the true class.",
+        &[
+            Param::argument("gamma", Kind::Number, None, "The exponent, > 0 (0.3 in Wong et al.)."),
+            Param::unset("weight", Kind::List, "Per-class weights."),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<'w, T: Real> Configure<'w, T> for ExpLogCe<'w> {
+    fn configure(args: &Args<'_, 'w, T>) -> Result<Self, Error> {
+        let mut loss = ExpLogCe::new(args.number_or_default("gamma"));
+        if let Some(w) = args.list("weight") {
+            loss = loss.with_weight(w);
+        }
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
+    }
+}

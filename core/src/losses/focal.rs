@@ -2,7 +2,11 @@
 
 use super::elementwise::{elementwise_loss, Element, Elementwise};
 use super::{check, xent, Reduction};
+use crate::catalogue::{
+    Args, Configure, Constant, Describe, Descriptor, Family, Kind, Param, Value, REDUCTION,
+};
 use crate::kernel::MAX_KERNEL_CLASSES;
+use crate::Error;
 use crate::{Activation, Real};
 
 /// The class balance factor `α` of [`Focal`].
@@ -286,3 +290,59 @@ elementwise_loss!(Focal<'_>, |focal, input| {
         Alpha::PerClass(list) => check::class_weights(list, input.shape().classes()),
     }
 });
+
+impl Describe for Focal<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "focal",
+        &["focal_loss"],
+        Family::Distribution,
+        "losses::Focal",
+        "Focal loss (Lin et al.): cross entropy scaled down on well-classified elements.",
+        &[
+            Param::argument(
+                "gamma",
+                Kind::Number,
+                Some(Constant::Number(2.0)),
+                "The focusing exponent, >= 0.",
+            ),
+            Param::unset(
+                "alpha",
+                Kind::NumberOrList,
+                "The class balance: a scalar as MONAI's, or one factor per class.",
+            ),
+            Param::new(
+                "include_background",
+                Kind::Bool,
+                Constant::Bool(true),
+                "Includes class 0's terms (MONAI's include_background).",
+            ),
+            Param::unset(
+                "weight",
+                Kind::List,
+                "Per-class weights of the class terms (MONAI's weight).",
+            ),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<'a, T: Real> Configure<'a, T> for Focal<'a> {
+    fn configure(args: &Args<'_, 'a, T>) -> Result<Self, Error> {
+        let mut loss = Focal::new(args.number_or_default("gamma"));
+        match args.get("alpha") {
+            Some(Value::Number(a)) => loss = loss.with_alpha(Alpha::Scalar(a)),
+            Some(Value::List(a)) => loss = loss.with_alpha(Alpha::PerClass(a)),
+            _ => {}
+        }
+        if let Some(b) = args.boolean("include_background") {
+            loss = loss.with_include_background(b);
+        }
+        if let Some(w) = args.list("weight") {
+            loss = loss.with_weight(w);
+        }
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
+    }
+}

@@ -3,6 +3,9 @@
 
 use super::distmap::{chain, fill_target, first_class, slot, tile_part, Spacing};
 use super::Reduction;
+use crate::catalogue::{
+    Args, Configure, Constant, Describe, Descriptor, Family, Kind, Param, REDUCTION, SPACING,
+};
 use crate::Shape;
 use crate::{engine, Error, Finalized, Input, Loss, Real, Stats, Tile};
 
@@ -248,5 +251,60 @@ impl<T: Real> Loss<T> for Hausdorff {
                 }
             }
         }
+    }
+}
+
+impl Describe for Hausdorff {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "hausdorff",
+        &["hd", "hausdorff_dt", "hausdorff_dt_loss"],
+        Family::Boundary,
+        "losses::Hausdorff",
+        "Hausdorff distance-transform loss (Karimi and Salcudean), as MONAI's HausdorffDTLoss.",
+        &[
+            Param::new(
+                "alpha",
+                Kind::Number,
+                Constant::Number(2.0),
+                "The exponent of the distances, > 0 (MONAI's alpha).",
+            ),
+            Param::new(
+                "include_background",
+                Kind::Bool,
+                Constant::Bool(false),
+                "Covers class 0 too (MONAI's include_background).",
+            ),
+            Param::new(
+                "log",
+                Kind::Bool,
+                Constant::Bool(false),
+                "ln(1 + L) instead of L (MONAI's LogHausdorffDTLoss).",
+            ),
+            REDUCTION,
+            SPACING,
+        ],
+    )
+    .piecewise();
+}
+
+impl<T: Real> Configure<'_, T> for Hausdorff {
+    fn configure(args: &Args<'_, '_, T>) -> Result<Self, Error> {
+        let mut loss = Hausdorff::new();
+        if let Some(a) = args.number("alpha") {
+            loss = loss.with_alpha(a);
+        }
+        if let Some(b) = args.boolean("include_background") {
+            loss = loss.with_include_background(b);
+        }
+        if let Some(b) = args.boolean("log") {
+            loss = loss.with_log(b);
+        }
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        if let Some(s) = args.list("spacing") {
+            loss = loss.with_spacing(s);
+        }
+        Ok(loss)
     }
 }

@@ -47,6 +47,80 @@ pub use schedule::{Schedule, Weights};
 pub use topk::{TopK, TopKThreshold};
 pub use wce::{ClassWeights, WeightedCrossEntropy, MAX_INVERSE_FREQUENCY};
 
+/// Calls `$callback! { ... }` with every loss of the library, once: the one list the
+/// [`catalogue`](crate::catalogue), the std adapter's run-time losses, the tests, the fuzz
+/// targets and the no-std canary expand from.
+///
+/// Leaves come as `Variant(Type<'a, ...>, Type<'static, ...>)`, the type as a run-time loss
+/// borrowing for `'a` over the element type `T`, and its `'static` (`f64`) form for where
+/// no lifetime or element type is in scope; compounds as their `'static` type; presets as
+/// the path of their [`Descriptor`](crate::catalogue::Descriptor).
+///
+/// ```
+/// macro_rules! count {
+///     (distribution { $($d:ident($($dt:tt)*)),* $(,)? } region { $($r:ident($($rt:tt)*)),* $(,)? }
+///      boundary { $($b:ident($($bt:tt)*)),* $(,)? } compound { $($c:ty),* $(,)? }
+///      preset { $($p:path),* $(,)? }) => {
+///         [$(stringify!($d)),*].len() + [$(stringify!($r)),*].len() + [$(stringify!($b)),*].len()
+///     };
+/// }
+/// assert_eq!(segloss::with_catalogue!(count), segloss::catalogue::CATALOGUE.iter().filter(|d| d.is_leaf()).count());
+/// ```
+#[macro_export]
+macro_rules! with_catalogue {
+    ($callback:ident) => {
+        $callback! {
+            distribution {
+                Ce($crate::losses::CrossEntropy<'a>, $crate::losses::CrossEntropy<'static>),
+                Wce($crate::losses::WeightedCrossEntropy<'a>, $crate::losses::WeightedCrossEntropy<'static>),
+                TopK($crate::losses::TopK, $crate::losses::TopK),
+                TopKThreshold($crate::losses::TopKThreshold, $crate::losses::TopKThreshold),
+                Focal($crate::losses::Focal<'a>, $crate::losses::Focal<'static>),
+                Dpce($crate::losses::Dpce<'a, T>, $crate::losses::Dpce<'static, f64>),
+                BalancedBce($crate::losses::BalancedBce, $crate::losses::BalancedBce),
+                ExpLogCe($crate::losses::ExpLogCe<'a>, $crate::losses::ExpLogCe<'static>),
+            }
+            region {
+                Dice($crate::losses::Dice<'a>, $crate::losses::Dice<'static>),
+                Iou($crate::losses::Iou<'a>, $crate::losses::Iou<'static>),
+                Tversky($crate::losses::Tversky<'a>, $crate::losses::Tversky<'static>),
+                FocalTversky($crate::losses::FocalTversky<'a>, $crate::losses::FocalTversky<'static>),
+                FocalTverskyMean($crate::losses::FocalTverskyMean<'a>, $crate::losses::FocalTverskyMean<'static>),
+                Asym($crate::losses::Asym<'a>, $crate::losses::Asym<'static>),
+                GeneralizedDice($crate::losses::GeneralizedDice<'a>, $crate::losses::GeneralizedDice<'static>),
+                PenaltyGeneralizedDice($crate::losses::PenaltyGeneralizedDice<'a>, $crate::losses::PenaltyGeneralizedDice<'static>),
+                SensitivitySpecificity($crate::losses::SensitivitySpecificity<'a>, $crate::losses::SensitivitySpecificity<'static>),
+                Mcc($crate::losses::Mcc<'a>, $crate::losses::Mcc<'static>),
+                ExpLogDice($crate::losses::ExpLogDice<'a>, $crate::losses::ExpLogDice<'static>),
+                SoftDice($crate::presets::SoftDice<'a>, $crate::presets::SoftDice<'static>),
+                SmpDice($crate::presets::SmpDice<'a>, $crate::presets::SmpDice<'static>),
+            }
+            boundary {
+                Boundary($crate::losses::Boundary<'a, T>, $crate::losses::Boundary<'static, f64>),
+                Hausdorff($crate::losses::Hausdorff, $crate::losses::Hausdorff),
+            }
+            compound {
+                $crate::losses::DiceCe<'static>,
+                $crate::losses::DiceFocal<'static>,
+                $crate::losses::DiceTopK<'static>,
+                $crate::losses::Combo<'static>,
+                $crate::losses::Ell<'static>,
+                $crate::losses::DiceBoundary<'static, 'static, f64>,
+                $crate::losses::DiceHausdorff<'static>,
+            }
+            preset {
+                $crate::presets::nnunet::SOFT_DICE,
+                $crate::presets::nnunet::DC_AND_CE,
+                $crate::presets::smp::DICE,
+                $crate::presets::paper::SOFT_DICE,
+                $crate::presets::paper::FOCAL_TVERSKY,
+                $crate::presets::monai::FOCAL,
+                $crate::presets::monai::LOG_HAUSDORFF,
+            }
+        }
+    };
+}
+
 /// How per-pixel terms are reduced to one number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Reduction {

@@ -20,6 +20,7 @@ crate::region_loss! {
     /// assert!(loss > 0.0 && loss < 0.02);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "dice", rust = "losses::Dice", aliases = ["dice_loss"])]
     pub struct Dice {
         /// Sets the numerator's smoothing (default 1e-5).
         smooth_nr: 1e-5,
@@ -54,6 +55,7 @@ crate::region_loss! {
     /// assert!((loss - (1.0 - 0.5 / 1.5)).abs() < 1e-12); // tp 0.5, fp 0.5, fn 0.5
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "iou", rust = "losses::Iou", aliases = ["jaccard", "jaccard_loss"])]
     pub struct Iou { smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require smooth_nr >= 0 && smooth_dr >= 0;
     loss = 1 - (tp + smooth_nr) / (tp + fp + fn + smooth_dr);
@@ -71,7 +73,17 @@ crate::region_loss! {
     /// assert!(loss > 0.0 && loss < 1.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
-    pub struct Tversky { alpha: 0.5, beta: 0.5, smooth_nr: 1e-5, smooth_dr: 1e-5 }
+    #[catalogue(name = "tversky", rust = "losses::Tversky", aliases = ["tversky_loss"])]
+    pub struct Tversky {
+        /// The weight of false positives.
+        alpha: 0.5,
+        /// The weight of false negatives.
+        beta: 0.5,
+        /// The numerator's smoothing.
+        smooth_nr: 1e-5,
+        /// The denominator's smoothing.
+        smooth_dr: 1e-5
+    }
     require alpha >= 0 && beta >= 0 && smooth_nr >= 0 && smooth_dr >= 0;
     loss = 1 - (tp + smooth_nr) / (tp + alpha * fp + beta * fn + smooth_dr);
 }
@@ -87,6 +99,7 @@ crate::region_loss! {
     /// assert!(loss > 0.0 && loss < 1.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "focal_tversky", rust = "losses::FocalTversky", aliases = ["ftl", "focal_tversky_loss"])]
     pub struct FocalTversky { alpha: 0.5, beta: 0.5, gamma: 1.3333333333333333, smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require alpha >= 0 && beta >= 0 && gamma > 0 && smooth_nr >= 0 && smooth_dr >= 0;
     let t = (tp + smooth_nr) / (tp + alpha * fp + beta * fn + smooth_dr);
@@ -105,6 +118,7 @@ crate::region_loss! {
     /// assert!(loss > 0.0 && loss < 1.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "focal_tversky_mean", rust = "losses::FocalTverskyMean")]
     pub struct FocalTverskyMean { alpha: 0.5, beta: 0.5, gamma: 1.3333333333333333, smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require alpha >= 0 && beta >= 0 && gamma > 0 && smooth_nr >= 0 && smooth_dr >= 0;
     let t = (tp + smooth_nr) / (tp + alpha * fp + beta * fn + smooth_dr);
@@ -122,6 +136,7 @@ crate::region_loss! {
     /// assert!(engine::forward(&Asym::new(), &input, &mut [])? > 0.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "asym", rust = "losses::Asym", aliases = ["asymmetric_similarity"])]
     pub struct Asym { beta: 1.5, smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require beta >= 0 && smooth_nr >= 0 && smooth_dr >= 0;
     let w = beta * beta / (1 + beta * beta);
@@ -141,6 +156,7 @@ crate::region_loss! {
     /// assert!(engine::forward(&gdl, &input, &mut [])? > 0.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "gdice", rust = "losses::GeneralizedDice", aliases = ["gdl", "generalized_dice", "generalised_dice"])]
     pub struct GeneralizedDice { w_type: square | simple | uniform, smooth_nr: 1e-5, smooth_dr: 1e-5 }
     require smooth_nr >= 0 && smooth_dr >= 0;
     let raw = match w_type {
@@ -164,6 +180,7 @@ crate::region_loss! {
     /// assert!(engine::forward(&PenaltyGeneralizedDice::new(), &input, &mut [])? > 0.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "pgdice", rust = "losses::PenaltyGeneralizedDice", aliases = ["pgdl", "penalty_gdl"])]
     pub struct PenaltyGeneralizedDice { w_type: square | simple | uniform, smooth_nr: 1e-5, smooth_dr: 1e-5, k: 2.5 }
     require smooth_nr >= 0 && smooth_dr >= 0 && k >= 0;
     let raw = match w_type {
@@ -189,6 +206,7 @@ crate::region_loss! {
     /// assert!(engine::forward(&SensitivitySpecificity::new(), &input, &mut [])? > 0.0);
     /// # Ok::<(), segloss::Error>(())
     /// ```
+    #[catalogue(name = "ss", rust = "losses::SensitivitySpecificity", aliases = ["sensitivity_specificity"])]
     pub struct SensitivitySpecificity { w: 0.1, smooth_dr: 1e-5 }
     require w >= 0 && w <= 1 && smooth_dr >= 0;
     loss = w * (sum_g - 2 * tp + sum_gss) / (sum_g + smooth_dr)
@@ -210,6 +228,7 @@ crate::region_loss! {
     /// `smooth_dr` must be positive: without it the term is `0/0` wherever a class is
     /// predicted everywhere or nowhere, which `f32` reaches by rounding where `f64` does not
     /// (observation O1).
+    #[catalogue(name = "mcc", rust = "losses::Mcc", aliases = ["mcc_loss"])]
     pub struct Mcc { smooth_dr: 1e-5 }
     require smooth_dr > 0;
     loss = 1 - (tp * tn - fp * fn) / sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn) + smooth_dr);

@@ -1,6 +1,9 @@
 //! TopK cross entropy: the paper's code (k % hardest pixels) and its eq. (4) (threshold).
 
 use super::{check, xent, Reduction};
+use crate::catalogue::{
+    Args, Configure, Constant, Describe, Descriptor, Family, Kind, Param, REDUCTION,
+};
 use crate::{Activation, Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
 
 /// The mean cross entropy of the `k` % hardest valid pixels of the batch.
@@ -324,5 +327,60 @@ impl<T: Real> Loss<T> for TopKThreshold {
                 *o = *o + scale * d;
             }
         }
+    }
+}
+
+impl Describe for TopK {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "topk",
+        &["topk_ce"],
+        Family::Distribution,
+        "losses::TopK",
+        "The mean cross entropy of the k % hardest valid pixels of the batch.",
+        &[
+            Param::argument(
+                "k",
+                Kind::Number,
+                Some(Constant::Number(10.0)),
+                "The percentage of pixels kept, in (0, 100].",
+            ),
+            REDUCTION,
+        ],
+    )
+    .piecewise();
+}
+
+impl<T: Real> Configure<'_, T> for TopK {
+    fn configure(args: &Args<'_, '_, T>) -> Result<Self, Error> {
+        let mut loss = TopK::new(args.number_or_default("k"));
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
+    }
+}
+
+impl Describe for TopKThreshold {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "topk_threshold",
+        &[],
+        Family::Distribution,
+        "losses::TopKThreshold",
+        "Cross entropy of the elements whose true-class probability is below a threshold (the paper's eq. 4).",
+        &[
+            Param::argument("t", Kind::Number, None, "The probability threshold, in (0, 1]."),
+            REDUCTION,
+        ],
+    )
+    .piecewise();
+}
+
+impl<T: Real> Configure<'_, T> for TopKThreshold {
+    fn configure(args: &Args<'_, '_, T>) -> Result<Self, Error> {
+        let mut loss = TopKThreshold::new(args.number_or_default("t"));
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
     }
 }

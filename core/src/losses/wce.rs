@@ -1,6 +1,7 @@
 //! Weighted cross entropy, the paper's eq. (3).
 
 use super::{check, xent, Reduction};
+use crate::catalogue::{Args, Configure, Describe, Descriptor, Family, Kind, Param, REDUCTION};
 use crate::{Error, Finalized, Input, Loss, Real, Stats, Tile, MAX_CLASSES};
 
 /// Where the class weights of [`WeightedCrossEntropy`] come from.
@@ -176,5 +177,38 @@ impl<T: Real> Loss<T> for WeightedCrossEntropy<'_> {
         for ((out, row), &w) in rows.zip(&coef.scaled_weight) {
             xent::row_grad_saturating(&row, valid, act, w, out);
         }
+    }
+}
+
+impl Describe for WeightedCrossEntropy<'_> {
+    const DESCRIPTOR: &'static Descriptor = &Descriptor::leaf(
+        "wce",
+        &["weighted_ce", "weighted_cross_entropy"],
+        Family::Distribution,
+        "losses::WeightedCrossEntropy",
+        "Weighted cross entropy (the paper's eq. 3), averaged over the valid pixels.",
+        &[
+            Param::argument(
+                "weight",
+                Kind::ListOr(&["inverse_frequency"]),
+                None,
+                "Per-class weights, or inverse_frequency (computed from the batch).",
+            ),
+            REDUCTION,
+        ],
+    );
+}
+
+impl<'w, T: Real> Configure<'w, T> for WeightedCrossEntropy<'w> {
+    fn configure(args: &Args<'_, 'w, T>) -> Result<Self, Error> {
+        let weights = match args.list("weight") {
+            Some(w) => ClassWeights::Given(w),
+            None => ClassWeights::InverseFrequency,
+        };
+        let mut loss = WeightedCrossEntropy::new(weights);
+        if let Some(r) = args.reduction() {
+            loss = loss.with_reduction(r);
+        }
+        Ok(loss)
     }
 }

@@ -2,8 +2,8 @@
 //! `evaluate` function — forward values, then reverse-mode adjoints down to the four
 //! prediction-dependent statistics, as straight-line code.
 
-use crate::graph::{self, Agg, Graph, Id, Kind, Op1, Op2, Stat};
-use crate::spec::{rename_fn, ParamKind, Spec};
+use crate::ast::{rename_fn, ParamKind, Spec};
+use crate::valid::{self, Agg, Graph, Id, Kind, Op1, Op2, Require, Stat};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use std::collections::BTreeSet;
@@ -14,7 +14,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         Ok(s) => s,
         Err(e) => return e.to_compile_error(),
     };
-    match graph::build(&spec) {
+    match valid::build(&spec) {
         Ok(g) => generate(&spec, &g),
         Err(e) => fallback(&spec, e),
     }
@@ -41,6 +41,22 @@ fn camel(s: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// `GeneralizedDice` → `generalized_dice`.
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn choice_enum(spec: &Spec, param: &Ident) -> Ident {
@@ -432,13 +448,14 @@ impl Gen<'_> {
             }
             _ => None,
         });
-        let roots: Vec<Id> = self.g.requires.iter().map(|r| r.0).collect();
+        let roots: Vec<Id> = self.g.requires.iter().map(|r| r.id).collect();
         let fwd = self.group_forward(&roots);
-        let reqs = self.g.requires.iter().map(|(id, text, name)| {
-            let v = self.var(*id);
+        let reqs = self.g.requires.iter().map(|r| {
+            let v = self.var(r.id);
+            let (name, allowed) = (&r.param, allowed_text(r));
             quote! {
                 if !#v {
-                    return Err(::segloss::Error::Parameter { name: #name, allowed: #text });
+                    return Err(::segloss::Error::Parameter { name: #name, allowed: #allowed });
                 }
             }
         });
@@ -451,6 +468,15 @@ impl Gen<'_> {
     }
 }
 
+/// What a clause's error says the parameter must be: `<= 1` for `beta <= 1` (the clause
+/// without its leading parameter), else `such that <clause>`.
+fn allowed_text(r: &Require) -> String {
+    match r.text.strip_prefix(&format!("{} ", r.param)) {
+        Some(rest) if rest.starts_with(['<', '>', '=', '!']) => rest.to_string(),
+        _ => format!("such that {}", r.text),
+    }
+}
+
 fn generate(spec: &Spec, g: &Graph) -> TokenStream {
     let gen = Gen { spec, g };
     let (attrs, vis, name) = (&spec.attrs, &spec.vis, &spec.name);
@@ -459,8 +485,51 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
     let mut methods = Vec::new();
     let mut enums = Vec::new();
     let mut summary = Vec::new();
+    let mut described = Vec::new();
+    let mut configured = Vec::new();
+    let cat = quote!(::segloss::catalogue);
     for p in &spec.params {
         let (n, docs) = (&p.name, &p.docs);
+        let text = n.to_string();
+        let doc = match crate::ast::summary(docs) {
+            d if d.is_empty() => format!("Sets `{n}`."),
+            d => d,
+        };
+        let (kind, constant) = match &p.kind {
+            ParamKind::Float(x) => (
+                quote!(#cat::Kind::Number),
+                quote!(#cat::Constant::Number(#x)),
+            ),
+            ParamKind::Bool(b) => (quote!(#cat::Kind::Bool), quote!(#cat::Constant::Bool(#b))),
+            ParamKind::Choice(vs) => {
+                let words: Vec<String> = vs.iter().map(Ident::to_string).collect();
+                let first = &words[0];
+                (
+                    quote!(#cat::Kind::Choice(&[#(#words),*])),
+                    quote!(#cat::Constant::Word(#first)),
+                )
+            }
+        };
+        described.push(quote!(#cat::Param::new(#text, #kind, #constant, #doc)));
+        configured.push(match &p.kind {
+            ParamKind::Float(_) => quote! {
+                if let Some(x) = args.number(#text) { loss.#n = x; }
+            },
+            ParamKind::Bool(_) => quote! {
+                if let Some(b) = args.boolean(#text) { loss.#n = b; }
+            },
+            ParamKind::Choice(vs) => {
+                let e = choice_enum(spec, n);
+                let arms = vs.iter().map(|v| {
+                    let word = v.to_string();
+                    let var = Ident::new(&camel(&word), v.span());
+                    quote!(Some(#word) => loss.#n = #e::#var,)
+                });
+                quote! {
+                    match args.word(#text) { #(#arms)* _ => {} }
+                }
+            }
+        });
         let setter = format_ident!("with_{}", n);
         let (ty, default, shown) = match &p.kind {
             ParamKind::Float(x) => (quote!(f64), quote!(#x), format!("{x}")),
@@ -520,9 +589,9 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
         .stmts
         .iter()
         .map(|s| match s {
-            crate::spec::Stmt::Let(n, e) => format!("let {n} = {};", quote!(#e)),
-            crate::spec::Stmt::Require(e) => format!("require {};", quote!(#e)),
-            crate::spec::Stmt::Loss(_, e) => format!("loss = {};", quote!(#e)),
+            crate::ast::Stmt::Let(n, e) => format!("let {n} = {};", quote!(#e)),
+            crate::ast::Stmt::Require(e) => format!("require {};", quote!(#e)),
+            crate::ast::Stmt::Loss(_, e) => format!("loss = {};", quote!(#e)),
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -533,6 +602,34 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
     let body = gen.evaluate();
     let checks = gen.checks();
     let new_doc = format!("`{name}` with its default parameters and MONAI's aggregation.");
+    let catalogue = &spec.catalogue;
+    let runtime_name = catalogue
+        .name
+        .clone()
+        .unwrap_or_else(|| snake(&name.to_string()));
+    let aliases = &catalogue.aliases;
+    let hidden = catalogue.hidden;
+    let rust = match &catalogue.rust {
+        Some(r) => quote!(#r),
+        None => {
+            let n = name.to_string();
+            quote!(::core::concat!(::core::module_path!(), "::", #n))
+        }
+    };
+    let loss_summary = crate::ast::summary(attrs);
+    let agg = quote!(::segloss::region::aggregation_params);
+    let (family, aggregation) = if coupled {
+        (
+            quote!(CoupledRegion),
+            quote!(#agg::INCLUDE_BACKGROUND, #agg::BATCH, #agg::REDUCTION, #agg::EMPTY),
+        )
+    } else {
+        (
+            quote!(Region),
+            quote!(#agg::INCLUDE_BACKGROUND, #agg::BATCH, #agg::WEIGHT, #agg::REDUCTION, #agg::EMPTY),
+        )
+    };
+    let clauses = g.requires.iter().map(|r| &r.text);
     let span = Span::call_site();
     let lt = syn::Lifetime::new("'w", span);
     quote! {
@@ -585,6 +682,32 @@ fn generate(spec: &Spec, g: &Graph) -> TokenStream {
             pub fn with_empty(mut self, empty: ::segloss::region::EmptyClass) -> Self {
                 self.aggregation.empty = empty;
                 self
+            }
+        }
+
+        impl ::segloss::catalogue::Describe for #name<'_> {
+            const DESCRIPTOR: &'static ::segloss::catalogue::Descriptor = &::segloss::catalogue::Descriptor {
+                name: #runtime_name,
+                aliases: &[#(#aliases),*],
+                family: ::segloss::catalogue::Family::#family,
+                rust: #rust,
+                summary: #loss_summary,
+                params: &[#(#described,)* #aggregation],
+                members: &[],
+                requires: &[#(#clauses),*],
+                hidden: #hidden,
+                piecewise: false,
+            };
+        }
+
+        impl<#lt, __SeglossReal: ::segloss::Real> ::segloss::catalogue::Configure<#lt, __SeglossReal> for #name<#lt> {
+            fn configure(
+                args: &::segloss::catalogue::Args<'_, #lt, __SeglossReal>,
+            ) -> ::core::result::Result<Self, ::segloss::Error> {
+                let mut loss = Self::new();
+                #(#configured)*
+                ::segloss::region::configure_aggregation(&mut loss.aggregation, args);
+                Ok(loss)
             }
         }
 

@@ -7,15 +7,30 @@
 //! loss = expr;
 //! ```
 //! A default is a number (`0.5`, `-1`, `1e-5`), a boolean, or a choice `a | b | c`
-//! (the first is the default). `fn` (false negatives) is accepted as a name.
+//! (the first is the default). `fn` (false negatives) is accepted as a name. An optional
+//! `#[catalogue(name = "...", rust = "...", aliases = ["...", ...], hidden)]` among the
+//! attributes sets the loss's run-time name (default: the type's name in snake case), the
+//! Rust path shown for it (default: `module_path!()` and the name), its aliases, and whether
+//! specs may name it.
 
 use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Expr, Lit, Token, Visibility};
 
+/// The `#[catalogue(...)]` attribute: how the run-time catalogue names the loss.
+#[derive(Default)]
+pub struct Catalogue {
+    pub name: Option<String>,
+    pub rust: Option<String>,
+    pub aliases: Vec<String>,
+    pub hidden: bool,
+}
+
 /// A parsed spec.
 pub struct Spec {
+    /// The attributes to emit (the `#[catalogue]` attribute taken out).
     pub attrs: Vec<Attribute>,
+    pub catalogue: Catalogue,
     pub vis: Visibility,
     pub name: Ident,
     pub params: Vec<Param>,
@@ -98,7 +113,21 @@ impl Parse for Param {
 
 impl Parse for Spec {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+        let mut attrs = input.call(Attribute::parse_outer)?;
+        let mut catalogue = Catalogue::default();
+        let mut error: Option<syn::Error> = None;
+        attrs.retain(|a| {
+            if !a.path().is_ident("catalogue") {
+                return true;
+            }
+            if let Err(e) = parse_catalogue(a, &mut catalogue) {
+                error.get_or_insert(e);
+            }
+            false
+        });
+        if let Some(e) = error {
+            return Err(e);
+        }
         let vis: Visibility = input.parse()?;
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
@@ -143,10 +172,76 @@ impl Parse for Spec {
         }
         Ok(Spec {
             attrs,
+            catalogue,
             vis,
             name,
             params,
             stmts,
         })
     }
+}
+
+/// Reads `#[catalogue(name = "...", aliases = ["..."], hidden)]` into `out`.
+fn parse_catalogue(attr: &Attribute, out: &mut Catalogue) -> syn::Result<()> {
+    attr.parse_nested_meta(|m| {
+        if m.path.is_ident("name") {
+            out.name = Some(m.value()?.parse::<syn::LitStr>()?.value());
+        } else if m.path.is_ident("rust") {
+            out.rust = Some(m.value()?.parse::<syn::LitStr>()?.value());
+        } else if m.path.is_ident("aliases") {
+            let value = m.value()?;
+            let list;
+            syn::bracketed!(list in value);
+            let names = list.parse_terminated(|p| p.parse::<syn::LitStr>(), Token![,])?;
+            out.aliases = names.iter().map(syn::LitStr::value).collect();
+        } else if m.path.is_ident("hidden") {
+            out.hidden = true;
+        } else {
+            return Err(m.error(
+                "expected `name = \"...\"`, `rust = \"...\"`, `aliases = [\"...\"]` or `hidden`",
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// The first sentence of the doc comments among `attrs` (empty without any): the lines of
+/// the first paragraph joined, up to the first `.` that ends a sentence.
+pub fn summary(attrs: &[Attribute]) -> String {
+    let mut text = String::new();
+    for a in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        let syn::Meta::NameValue(syn::MetaNameValue {
+            value: Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }),
+            ..
+        }) = &a.meta
+        else {
+            continue;
+        };
+        let line = s.value();
+        let line = line.trim();
+        if line.is_empty() {
+            if text.is_empty() {
+                continue;
+            }
+            break;
+        }
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(line);
+    }
+    let abbreviation = |before: &str| {
+        ["al", "e.g", "i.e", "cf", "vs"]
+            .iter()
+            .any(|a| before.ends_with(a))
+    };
+    let end = text
+        .match_indices(". ")
+        .map(|(i, _)| i)
+        .find(|&i| !abbreviation(&text[..i]))
+        .map_or(text.len(), |i| i + 1);
+    text.truncate(end);
+    text
 }

@@ -4,7 +4,7 @@
 //! knows whether it depends on the prediction (`pred`) and whether it is a per-class value
 //! (`class`: it reads a class's statistics outside any class aggregation).
 
-use crate::spec::{ParamKind, Spec, Stmt};
+use crate::ast::{ParamKind, Spec, Stmt};
 use proc_macro2::Span;
 use std::collections::HashMap;
 use syn::spanned::Spanned;
@@ -111,12 +111,42 @@ pub struct Node {
     pub pred: bool,
 }
 
+/// One clause of a `require` condition.
+pub struct Require {
+    /// Its node.
+    pub id: Id,
+    /// Its source text (`beta <= 1`).
+    pub text: String,
+    /// The first parameter it names: the one its error reports.
+    pub param: String,
+}
+
+/// The clauses of a condition split at its top-level `&&`s, in order (parentheses
+/// around a whole clause are looked through).
+fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
+            split_and(&b.left, out);
+            split_and(&b.right, out);
+        }
+        Expr::Paren(p) if matches!(&*p.expr, Expr::Binary(b) if matches!(b.op, BinOp::And(_))) => {
+            split_and(&p.expr, out)
+        }
+        other => out.push(other),
+    }
+}
+
+/// A clause as the user wrote it, give or take spaces: `beta <= 1`, `fn` for `fn_`.
+fn clause_text(e: &Expr) -> String {
+    quote::quote!(#e).to_string().replace("fn_", "fn")
+}
+
 /// The checked formula.
 pub struct Graph {
     pub nodes: Vec<Node>,
     pub loss: Id,
-    /// `require` conditions: node, source text, the parameter named in the message.
-    pub requires: Vec<(Id, String, String)>,
+    /// `require` conditions, one per `&&` clause.
+    pub requires: Vec<Require>,
     /// True when the loss aggregates classes itself.
     pub coupled: bool,
 }
@@ -494,22 +524,30 @@ pub fn build(spec: &Spec) -> syn::Result<Graph> {
                 b.lets.insert(name.to_string(), id);
             }
             Stmt::Require(e) => {
-                let id = b.expr(e)?;
-                let id = b.cond(id, e.span())?;
-                if b.nodes[id].class {
-                    return err(e.span(), "`require` checks parameters only");
+                let mut clauses = Vec::new();
+                split_and(e, &mut clauses);
+                for clause in clauses {
+                    let id = b.expr(clause)?;
+                    let id = b.cond(id, clause.span())?;
+                    if b.nodes[id].class {
+                        return err(clause.span(), "`require` checks parameters only");
+                    }
+                    let text = clause_text(clause);
+                    let named = spec
+                        .params
+                        .iter()
+                        .map(|p| p.name.to_string())
+                        .find(|p| {
+                            text.split(|c: char| !c.is_alphanumeric() && c != '_')
+                                .any(|w| w == p)
+                        })
+                        .unwrap_or_else(|| "parameters".into());
+                    requires.push(Require {
+                        id,
+                        text,
+                        param: named,
+                    });
                 }
-                let text = quote::quote!(#e).to_string();
-                let named = spec
-                    .params
-                    .iter()
-                    .map(|p| p.name.to_string())
-                    .find(|p| {
-                        text.split(|c: char| !c.is_alphanumeric() && c != '_')
-                            .any(|w| w == p)
-                    })
-                    .unwrap_or_else(|| "parameters".into());
-                requires.push((id, text, named));
             }
             Stmt::Loss(span, e) => {
                 if loss.is_some() {
