@@ -14,9 +14,7 @@
 //! forward and backward passes and Adam (`train::model`), the loss and its gradient
 //! (segloss), the metrics (`segloss::metrics`) and the PNG (`train::png`).
 
-use segloss::losses::{
-    Boundary, CrossEntropy, Dice, DiceBoundary, DiceHausdorff, DpcePenalty, Hausdorff, Schedule,
-};
+use segloss::losses::{CrossEntropy, DpcePenalty};
 use segloss::{region_loss, Loss};
 use segloss_std::spec::{BuildContext, Spec};
 use segloss_std::train::{png, Config, Evaluation, Trainer, CLASSES, CLASS_NAMES};
@@ -56,10 +54,11 @@ fn custom() -> SmallObjects<'static> {
 const USAGE: &str = "usage: train [--loss SPEC] [--epochs N] [--threads N] [--seed S] [--lr LR]
              [--size N] [--width N] [--png PATH] [--benchmark [--only NAME,...]]
 
-  --loss SPEC    a loss spec of the library (`segloss losses` lists them), e.g.
-                 \"dice_ce\", \"0.7*dice + 0.3*ce\", \"focal(gamma=2)\", \"dpce\"; or one of
-                 custom (the default), boundary, hausdorff, dice_boundary, dice_hausdorff
-                 (the last two: foreground Dice + the paper's weight schedule)
+  --loss SPEC    custom (the default: the loss declared in this example) or a loss spec of
+                 the library (`segloss losses` lists them), e.g. \"dice_ce\",
+                 \"0.7*dice + 0.3*ce\", \"focal(gamma=2)\", \"dpce\", \"hausdorff\";
+                 dice_boundary and dice_hausdorff follow their weight schedule epoch by
+                 epoch unless given an epoch
   --epochs N     training epochs (default 15)
   --threads N    threads of the forward and backward passes (default: all cores)
   --seed S       seed of the images, the initial weights and the batch order (2026)
@@ -69,14 +68,8 @@ const USAGE: &str = "usage: train [--loss SPEC] [--epochs N] [--threads N] [--se
   --benchmark    train once per loss of the paper and print a table
   --only A,B     with --benchmark: only the rows with these names";
 
-/// The losses `--loss` takes besides specs.
-const BUILT_IN: [&str; 5] = [
-    "custom",
-    "boundary",
-    "hausdorff",
-    "dice_boundary",
-    "dice_hausdorff",
-];
+/// The loss `--loss` takes besides specs: the one this example declares.
+const CUSTOM: &str = "custom";
 
 struct Args {
     loss: String,
@@ -127,7 +120,7 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    if !BUILT_IN.contains(&args.loss.as_str()) {
+    if args.loss != CUSTOM {
         Spec::parse(&args.loss).map_err(|e| format!("--loss: {e}"))?;
     }
     Ok(args)
@@ -271,35 +264,21 @@ fn run(
             let loss = custom();
             fit(trainer, epochs, |_, _| &loss, &mut on_epoch)?
         }
-        "boundary" => {
-            let loss = Boundary::<f32>::new();
-            fit(trainer, epochs, |_, _| &loss, &mut on_epoch)?
-        }
-        "hausdorff" => {
-            let loss = Hausdorff::new();
-            fit(trainer, epochs, |_, _| &loss, &mut on_epoch)?
-        }
-        "dice_boundary" => {
-            let per_epoch: Vec<DiceBoundary<f32>> = (0..epochs)
-                .map(|e| DiceBoundary {
-                    dice: Dice::new().with_include_background(false),
-                    ..DiceBoundary::new().at_epoch(&Schedule::boundary(), e as u64)
-                })
-                .collect();
-            fit(trainer, epochs, |e, _| &per_epoch[e], &mut on_epoch)?
-        }
-        "dice_hausdorff" => {
-            let per_epoch: Vec<DiceHausdorff> = (0..epochs)
-                .map(|e| DiceHausdorff {
-                    dice: Dice::new().with_include_background(false),
-                    ..DiceHausdorff::new().at_epoch(&Schedule::hausdorff(), e as u64)
-                })
-                .collect();
-            fit(trainer, epochs, |e, _| &per_epoch[e], &mut on_epoch)?
-        }
         text => {
             let spec = Spec::parse(text).map_err(|e| e.to_string())?;
-            if spec.needs_penalty() {
+            if spec.follows_schedule() {
+                // Dice + boundary / HD: the weights of the schedule at each epoch.
+                let specs = (0..epochs)
+                    .map(|e| Spec::parse_at_epoch(text, e as u64))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                let losses = specs
+                    .iter()
+                    .map(|s| s.build::<f32>(&BuildContext::default()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                fit(trainer, epochs, |e, _| &losses[e], &mut on_epoch)?
+            } else if spec.needs_penalty() {
                 // DPCE: the penalty maps of all training images, then one fused loss per
                 // (fixed) batch, each borrowing its batch's maps.
                 let penalty = penalty_maps(trainer)?;
@@ -416,8 +395,16 @@ const LOSSES: &[(&str, &str, &str)] = &[
         "compound",
         "dice_topk(dice=dice(include_background=false))",
     ),
-    ("Dice+Boundary", "compound", "dice_boundary"),
-    ("Dice+HD", "compound", "dice_hausdorff"),
+    (
+        "Dice+Boundary",
+        "compound",
+        "dice_boundary(dice=dice(include_background=false))",
+    ),
+    (
+        "Dice+HD",
+        "compound",
+        "dice_hausdorff(dice=dice(include_background=false))",
+    ),
     ("custom", "compound", "custom"),
     ("Dice, with background", "region", "dice"),
 ];

@@ -6,9 +6,11 @@
 pub mod cli;
 pub mod edt;
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)] // intrinsics: one of the two modules that may use `unsafe`
 pub mod fused_avx512;
 pub mod npy;
 pub mod runtime;
+#[allow(unsafe_code)] // `#[target_feature]` calls: one of the two modules that may use `unsafe`
 pub mod simd;
 pub mod spec;
 pub mod threads;

@@ -34,25 +34,36 @@
 //! # Ok::<(), segloss::Error>(())
 //! ```
 
+use segloss::catalogue::{Configure, Value};
 use segloss::kernel::{LabelBlock, LabelGradient, LabelTerms};
-use segloss::losses::{
-    Asym, BalancedBce, CrossEntropy, Dice, Dpce, ExpLogCe, ExpLogDice, Focal, FocalTversky,
-    FocalTverskyMean, GeneralizedDice, Iou, Mcc, PenaltyGeneralizedDice, SensitivitySpecificity,
-    TopK, TopKThreshold, Tversky, WeightedCrossEntropy,
-};
-use segloss::presets::{SmpDice, SoftDice};
 use segloss::region::{self, RegionCoef, RegionFormula, RegionStats, MAX_REGION_ENTRIES};
 use segloss::{Error, Finalized, Input, Loss, Real, Shape, Stats, Tile};
 
 /// The most members a [`Compound`] holds.
 pub const MAX_MEMBERS: usize = 8;
 
-/// Declares [`AnyLoss`], the per-member statistics and coefficients, and their dispatch.
+/// Declares [`AnyLoss`], the per-member statistics and coefficients, their dispatch and
+/// [`build_leaf`], from the core's list of losses (`segloss::with_catalogue!`): a loss the
+/// core adds there is a run-time loss with no edit here.
 ///
-/// Adding a loss: one line here (a pixel loss: `Variant(Type<'a>, Type<'static>)`; a region
-/// loss: `Variant(Type<'a>)`), plus its entry in the spec registry (`spec.rs`).
+/// Distribution and boundary losses keep statistics of their own per member ("pixel"
+/// members); region losses share the compound's soft confusion statistics.
 macro_rules! any_loss {
     (
+        distribution { $($dv:ident($dt:ty, $ds:ty)),* $(,)? }
+        region { $($rv:ident($rt:ty, $rs:ty)),* $(,)? }
+        boundary { $($bv:ident($bt:ty, $bs:ty)),* $(,)? }
+        compound { $($ct:ty),* $(,)? }
+        preset { $($p:path),* $(,)? }
+    ) => {
+        any_loss! {
+            @declare
+            pixel { $($dv($dt, $ds),)* $($bv($bt, $bs),)* }
+            region { $($rv($rt)),* }
+        }
+    };
+    (
+        @declare
         pixel { $($pv:ident($pt:ty, $ps:ty)),* $(,)? }
         region { $($rv:ident($rt:ty)),* $(,)? }
     ) => {
@@ -131,6 +142,13 @@ macro_rules! any_loss {
                 match self {
                     $( AnyLoss::$pv(l) => Loss::<T>::prepare(l, input, ws), )*
                     $( AnyLoss::$rv(l) => Loss::<T>::prepare(l, input, ws), )*
+                }
+            }
+
+            fn dyn_gradient_workspace_len(&self, shape: &Shape) -> usize {
+                match self {
+                    $( AnyLoss::$pv(l) => Loss::<T>::gradient_workspace_len(l, shape), )*
+                    $( AnyLoss::$rv(l) => Loss::<T>::gradient_workspace_len(l, shape), )*
                 }
             }
 
@@ -238,51 +256,47 @@ macro_rules! any_loss {
             }
 
             #[inline(always)]
-            fn pixel_backward(&self, coef: &MemberCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
+            fn pixel_backward(&self, coef: &MemberCoef, tile: &Tile<'_, T>, grad: &mut [T], ws: &[T]) {
                 match (self, coef) {
-                    $( (AnyLoss::$pv(l), MemberCoef::$pv(c)) => Loss::<T>::backward(l, c, tile, grad), )*
+                    $( (AnyLoss::$pv(l), MemberCoef::$pv(c)) => Loss::<T>::backward_with(l, c, tile, grad, ws), )*
                     _ => {}
                 }
             }
 
-            /// The variant's name (the Rust type).
-            pub fn type_name(&self) -> &'static str {
+            /// The run-time name of the loss (its catalogue entry's).
+            pub fn name(&self) -> &'static str {
+                use segloss::catalogue::Describe;
                 match self {
-                    $( AnyLoss::$pv(_) => stringify!($pt), )*
-                    $( AnyLoss::$rv(_) => stringify!($rt), )*
+                    $( AnyLoss::$pv(_) => <$pt as Describe>::DESCRIPTOR.name, )*
+                    $( AnyLoss::$rv(_) => <$rt as Describe>::DESCRIPTOR.name, )*
                 }
             }
+        }
+
+        /// Builds the leaf loss named exactly `name` (a [`Descriptor::name`](segloss::catalogue::Descriptor),
+        /// hidden formulas included) from `given` ([`Configure::from_params`]); `None` for a
+        /// name that is no leaf.
+        pub fn build_leaf<'a, T: Real>(
+            name: &str,
+            given: &[(&str, Value<'a, T>)],
+        ) -> Option<Result<AnyLoss<'a, T>, Error>> {
+            use segloss::catalogue::Describe;
+            $(
+                if name == <$pt as Describe>::DESCRIPTOR.name {
+                    return Some(<$pt as Configure<'a, T>>::from_params(given).map(AnyLoss::$pv));
+                }
+            )*
+            $(
+                if name == <$rt as Describe>::DESCRIPTOR.name {
+                    return Some(<$rt as Configure<'a, T>>::from_params(given).map(AnyLoss::$rv));
+                }
+            )*
+            None
         }
     };
 }
 
-any_loss! {
-    pixel {
-        Ce(CrossEntropy<'a>, CrossEntropy<'static>),
-        Wce(WeightedCrossEntropy<'a>, WeightedCrossEntropy<'static>),
-        TopK(TopK, TopK),
-        TopKThreshold(TopKThreshold, TopKThreshold),
-        Focal(Focal<'a>, Focal<'static>),
-        Dpce(Dpce<'a, T>, Dpce<'static, f64>),
-        BalancedBce(BalancedBce, BalancedBce),
-        ExpLogCe(ExpLogCe<'a>, ExpLogCe<'static>),
-    }
-    region {
-        Dice(Dice<'a>),
-        Iou(Iou<'a>),
-        Tversky(Tversky<'a>),
-        FocalTversky(FocalTversky<'a>),
-        FocalTverskyMean(FocalTverskyMean<'a>),
-        Asym(Asym<'a>),
-        GeneralizedDice(GeneralizedDice<'a>),
-        PenaltyGeneralizedDice(PenaltyGeneralizedDice<'a>),
-        SensitivitySpecificity(SensitivitySpecificity<'a>),
-        Mcc(Mcc<'a>),
-        ExpLogDice(ExpLogDice<'a>),
-        SoftDice(SoftDice<'a>),
-        SmpDice(SmpDice<'a>),
-    }
-}
+segloss::with_catalogue!(any_loss);
 
 impl<T: Real> AnyLoss<'_, T> {
     /// True for a region (overlap) loss.
@@ -619,13 +633,38 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
         }
     }
 
+    /// Pass 2 without the workspace: the members whose gradient reads maps there (the
+    /// boundary-based ones) add nothing; the engine calls [`Loss::backward_with`].
     #[inline(always)]
     fn backward(&self, coef: &CompoundCoef, tile: &Tile<'_, T>, grad: &mut [T]) {
+        self.backward_with(coef, tile, grad, &[]);
+    }
+
+    fn gradient_workspace_len(&self, shape: &Shape) -> usize {
+        let mut offset = 0usize;
+        let mut needed = 0usize;
+        for m in &self.members {
+            let own = m.loss.dyn_gradient_workspace_len(shape);
+            if own > 0 {
+                needed = offset + own;
+            }
+            offset += m.loss.dyn_workspace_len(shape);
+        }
+        needed
+    }
+
+    #[inline(always)]
+    fn backward_with(&self, coef: &CompoundCoef, tile: &Tile<'_, T>, grad: &mut [T], ws: &[T]) {
         if coef.has_region {
             region::backward(&coef.region, tile, grad);
         }
+        let shape = tile.shape();
+        let mut rest = ws;
         for (m, c) in self.members.iter().zip(coef.members.iter()) {
-            m.loss.pixel_backward(c, tile, grad);
+            let len = m.loss.dyn_workspace_len(&shape).min(rest.len());
+            let (mine, tail) = rest.split_at(len);
+            rest = tail;
+            m.loss.pixel_backward(c, tile, grad, mine);
         }
     }
 }
@@ -633,7 +672,7 @@ impl<T: Real> Loss<T> for Compound<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use segloss::losses::{DiceCe, Reduction};
+    use segloss::losses::{CrossEntropy, Dice, DiceCe, Iou, Reduction};
     use segloss::{engine, Target};
 
     fn sizes() -> (usize, usize) {

@@ -14,6 +14,7 @@
 use crate::fused_avx512;
 use segloss::kernel::{self, Kernel, LabelGradient, LabelSums, LabelTerms};
 use segloss::{engine, Error, Input, Loss, Real};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// An instruction-set level the engine can run at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,31 +28,117 @@ pub enum Isa {
 }
 
 impl Isa {
-    /// The best level this processor supports.
+    /// The best level this processor supports, detected once per process.
     pub fn detect() -> Isa {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512dq")
-                && std::arch::is_x86_feature_detected!("avx512vl")
-            {
-                return Isa::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                return Isa::Avx2;
+        static DETECTED: AtomicU8 = AtomicU8::new(u8::MAX);
+        match DETECTED.load(Ordering::Relaxed) {
+            0 => Isa::Portable,
+            1 => Isa::Avx2,
+            2 => Isa::Avx512,
+            _ => {
+                let isa = detect_features();
+                DETECTED.store(isa as u8, Ordering::Relaxed);
+                isa
             }
         }
-        Isa::Portable
     }
 
     /// This level if the processor supports it, else the best one below it.
     pub fn or_supported(self) -> Isa {
         self.min(Isa::detect())
     }
+
+    /// The target features code at this level is compiled with (comma-separated; empty for
+    /// the portable level).
+    pub fn features(self) -> &'static str {
+        match self {
+            Isa::Portable => "",
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => AVX2_FEATURES,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => AVX512_FEATURES,
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => "",
+        }
+    }
 }
+
+// The one place the levels' target features are written: what `detect_features` checks is
+// what `at_isa!` enables, feature for feature (`simd::tests` keeps the two lists equal).
+
+/// The features of [`Isa::Avx512`].
+#[cfg(target_arch = "x86_64")]
+const AVX512_FEATURES: &str = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt";
+/// The features of [`Isa::Avx2`].
+#[cfg(target_arch = "x86_64")]
+const AVX2_FEATURES: &str = "avx2,fma,bmi1,bmi2,lzcnt,popcnt";
+
+/// The best level whose every feature (`AVX512_FEATURES`, `AVX2_FEATURES`) the processor has.
+fn detect_features() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let avx2 = has!("avx2")
+            && has!("fma")
+            && has!("bmi1")
+            && has!("bmi2")
+            && has!("lzcnt")
+            && has!("popcnt");
+        if avx2 && has!("avx512f") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl") {
+            return Isa::Avx512;
+        }
+        if avx2 {
+            return Isa::Avx2;
+        }
+    }
+    Isa::Portable
+}
+
+/// Defines `fn name(isa: Isa, args) -> ret` that runs `body` compiled for `isa` (or the best
+/// level supported below it): the body is instantiated inside one `#[target_feature]`
+/// function per level, so everything it inlines (the core's `#[inline(always)]` engine)
+/// compiles for that level. Every dispatch of the crate goes through here.
+///
+/// ```text
+/// at_isa! {
+///     /// docs
+///     pub fn name[T: Real, L: Loss<T> + ?Sized](isa, loss: &L, ...) -> Result<f64, Error> {
+///         engine::forward_on(&IsaKernel(isa), loss, ...)
+///     }
+/// }
+/// ```
+/// The first argument names the level; the body may read it (the level it runs at).
+macro_rules! at_isa {
+    (
+        $(#[$doc:meta])*
+        $vis:vis fn $name:ident[$($gen:tt)*]($isa:ident $(, $arg:ident: $ty:ty)* $(,)?) $(-> $ret:ty)? $body:block
+    ) => {
+        $(#[$doc])*
+        #[allow(unsafe_code)] // the calls of the `#[target_feature]` instantiations below
+        $vis fn $name<$($gen)*>($isa: $crate::simd::Isa $(, $arg: $ty)*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                #[allow(unused_variables)]
+                fn avx512<$($gen)*>($isa: $crate::simd::Isa $(, $arg: $ty)*) $(-> $ret)? $body
+                #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
+                #[allow(unused_variables)]
+                fn avx2<$($gen)*>($isa: $crate::simd::Isa $(, $arg: $ty)*) $(-> $ret)? $body
+                match $isa.or_supported() {
+                    // SAFETY: `or_supported` confirmed every feature of the level at run time.
+                    $crate::simd::Isa::Avx512 => return unsafe { avx512($crate::simd::Isa::Avx512 $(, $arg)*) },
+                    // SAFETY: as above.
+                    $crate::simd::Isa::Avx2 => return unsafe { avx2($crate::simd::Isa::Avx2 $(, $arg)*) },
+                    $crate::simd::Isa::Portable => {}
+                }
+            }
+            let $isa = $crate::simd::Isa::Portable;
+            let _ = $isa;
+            $body
+        }
+    };
+}
+pub(crate) use at_isa;
 
 /// The fused kernel ([`segloss::kernel`]) compiled for each level and run at `self.0` (or
 /// the best supported below): one instantiation per element type and level, shared by
@@ -59,40 +146,21 @@ impl Isa {
 #[derive(Clone, Copy, Debug)]
 pub struct IsaKernel(pub Isa);
 
-/// Defines a method of [`IsaKernel`] that runs one call of the core's kernel compiled for
-/// the level.
-macro_rules! core_kernel_method {
-    ($name:ident($($arg:ident: $ty:ty),*) => $call:path) => {
-        fn $name<T: Real>(&self, $($arg: $ty),*) -> bool {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                fn avx512<T: Real>($($arg: $ty),*) -> bool {
-                    $call($($arg),*)
-                }
-                #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                fn avx2<T: Real>($($arg: $ty),*) -> bool {
-                    $call($($arg),*)
-                }
-                match self.0.or_supported() {
-                    // SAFETY: `or_supported` confirmed the features at run time.
-                    Isa::Avx512 => return unsafe { avx512::<T>($($arg),*) },
-                    // SAFETY: as above.
-                    Isa::Avx2 => return unsafe { avx2::<T>($($arg),*) },
-                    Isa::Portable => {}
-                }
-            }
-            $call($($arg),*)
-        }
-    };
+at_isa! {
+    /// [`kernel::accumulate`] at level `isa`.
+    fn core_sums[T: Real](isa, input: &Input<'_, T>, at: (usize, usize, usize), terms: LabelTerms, sums: &mut LabelSums) -> bool {
+        kernel::accumulate(input, at, terms, sums)
+    }
+}
+
+at_isa! {
+    /// [`kernel::write`] at level `isa`.
+    fn core_write[T: Real](isa, input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T]) -> bool {
+        kernel::write(input, at, coef, dst)
+    }
 }
 
 impl IsaKernel {
-    core_kernel_method!(core_sums(input: &Input<'_, T>, at: (usize, usize, usize), terms: LabelTerms, sums: &mut LabelSums)
-        => kernel::accumulate);
-    core_kernel_method!(core_write(input: &Input<'_, T>, at: (usize, usize, usize), coef: &LabelGradient, dst: &mut [T])
-        => kernel::write);
-
     /// Pass 2 of the block `at` into one row per class (`rows[c]` gets class `c`'s `at.2`
     /// pixels), for a block whose class rows are not contiguous in the gradient: the
     /// intrinsics kernel writes the rows directly; other levels write the block class-major
@@ -155,7 +223,7 @@ impl Kernel for IsaKernel {
             // SAFETY: `intrinsics` confirmed AVX-512 at run time.
             return unsafe { fused_avx512::sums(input, pred, at, terms, sums) };
         }
-        self.core_sums(input, at, terms, sums)
+        core_sums(self.0, input, at, terms, sums)
     }
 
     fn write<T: Real>(
@@ -174,69 +242,97 @@ impl Kernel for IsaKernel {
             // SAFETY: `intrinsics` confirmed AVX-512 at run time.
             return unsafe { fused_avx512::write(input, pred, at, coef, dst) };
         }
-        self.core_write(input, at, coef, dst)
+        core_write(self.0, input, at, coef, dst)
     }
 }
 
-/// Defines a dispatching function and its per-level instantiations of one engine call.
-macro_rules! dispatched {
-    (
-        $(#[$doc:meta])*
-        pub fn $name:ident<$t:ident, $l:ident>($($arg:ident: $ty:ty),*) -> $ret:ty,
-            with $k:ident => $call:expr;
-    ) => {
-        $(#[$doc])*
-        pub fn $name<$t: Real, $l: Loss<$t> + ?Sized>(isa: Isa, $($arg: $ty),*) -> $ret {
-            let $k = IsaKernel(isa);
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                fn avx512<$t: Real, $l: Loss<$t> + ?Sized>($k: IsaKernel, $($arg: $ty),*) -> $ret {
-                    $call
-                }
-                #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,popcnt")]
-                fn avx2<$t: Real, $l: Loss<$t> + ?Sized>($k: IsaKernel, $($arg: $ty),*) -> $ret {
-                    $call
-                }
-                match isa.or_supported() {
-                    // SAFETY: `or_supported` confirmed the features at run time.
-                    Isa::Avx512 => return unsafe { avx512::<$t, $l>($k, $($arg),*) },
-                    // SAFETY: as above.
-                    Isa::Avx2 => return unsafe { avx2::<$t, $l>($k, $($arg),*) },
-                    Isa::Portable => {}
-                }
-            }
-            $call
-        }
-    };
-}
+// The two passes are the only engine calls compiled per level; the others compose them
+// (the same bits: finalize reads a few sums and is the same at every level), which halves
+// what every loss type costs to build.
 
-dispatched! {
+at_isa! {
     /// [`engine::accumulate`] at instruction-set level `isa` (or the best supported below).
-    pub fn accumulate<T, L>(loss: &L, input: &Input<'_, T>, stats: &mut L::Stats, workspace: &mut [T]) -> Result<(), Error>,
-        with kernel => engine::accumulate_on(&kernel, loss, input, stats, workspace);
+    pub fn accumulate[T: Real, L: Loss<T> + ?Sized](isa, loss: &L, input: &Input<'_, T>, stats: &mut L::Stats, workspace: &mut [T]) -> Result<(), Error> {
+        engine::accumulate_on(&IsaKernel(isa), loss, input, stats, workspace)
+    }
 }
 
-dispatched! {
-    /// [`engine::backward_with`] at instruction-set level `isa`.
-    pub fn backward_with<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>,
-        with kernel => engine::backward_with_on(&kernel, loss, input, coef, workspace, grad);
-}
-
-dispatched! {
-    /// [`engine::forward_backward`] at instruction-set level `isa`.
-    pub fn forward_backward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T], grad: &mut [T]) -> Result<f64, Error>,
-        with kernel => engine::forward_backward_on(&kernel, loss, input, workspace, grad);
-}
-
-dispatched! {
-    /// [`engine::forward`] at instruction-set level `isa`.
-    pub fn forward<T, L>(loss: &L, input: &Input<'_, T>, workspace: &mut [T]) -> Result<f64, Error>,
-        with kernel => engine::forward_on(&kernel, loss, input, workspace);
-}
-
-dispatched! {
+at_isa! {
     /// [`engine::backward_accepted`] at instruction-set level `isa`.
-    pub fn backward_accepted<T, L>(loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error>,
-        with kernel => engine::backward_accepted_on(&kernel, loss, input, coef, workspace, grad);
+    pub fn backward_accepted[T: Real, L: Loss<T> + ?Sized](isa, loss: &L, input: &Input<'_, T>, coef: &L::Coef, workspace: &[T], grad: &mut [T]) -> Result<(), Error> {
+        engine::backward_accepted_on(&IsaKernel(isa), loss, input, coef, workspace, grad)
+    }
+}
+
+/// [`engine::backward_with`] at instruction-set level `isa`: its checks, then
+/// [`backward_accepted`].
+pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
+    isa: Isa,
+    loss: &L,
+    input: &Input<'_, T>,
+    coef: &L::Coef,
+    workspace: &[T],
+    grad: &mut [T],
+) -> Result<(), Error> {
+    engine::check_backward(loss, input, workspace, grad)?;
+    backward_accepted(isa, loss, input, coef, workspace, grad)
+}
+
+/// [`engine::forward_backward`] at instruction-set level `isa`: [`accumulate`], finalize,
+/// [`backward_accepted`] (nothing is written into `grad` unless pass 1 succeeds).
+pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
+    isa: Isa,
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+    grad: &mut [T],
+) -> Result<f64, Error> {
+    engine::check_gradient(input, grad)?;
+    let mut stats = L::Stats::default();
+    accumulate(isa, loss, input, &mut stats, workspace)?;
+    let done = loss.finalize(&stats, workspace);
+    backward_accepted(isa, loss, input, &done.coef, workspace, grad)?;
+    Ok(done.value)
+}
+
+/// [`engine::forward`] at instruction-set level `isa`: [`accumulate`] and finalize.
+pub fn forward<T: Real, L: Loss<T> + ?Sized>(
+    isa: Isa,
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+) -> Result<f64, Error> {
+    let mut stats = L::Stats::default();
+    accumulate(isa, loss, input, &mut stats, workspace)?;
+    Ok(loss.finalize(&stats, workspace).value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The features `at_isa!` enables per level, read from this file, are the ones
+    /// `AVX512_FEATURES` / `AVX2_FEATURES` name and `detect_features` checks.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_levels_features_are_written_once() {
+        let source = include_str!("simd.rs");
+        for (level, features) in [("avx512", AVX512_FEATURES), ("avx2", AVX2_FEATURES)] {
+            let enable = format!("#[target_feature(enable = \"{features}\")]\n                #[allow(unused_variables)]\n                fn {level}<");
+            assert!(
+                source.contains(&enable),
+                "at_isa! enables other features than {level}'s"
+            );
+            for f in features.split(',') {
+                assert!(
+                    source.contains(&format!("has!(\"{f}\")")),
+                    "{f} is not detected"
+                );
+            }
+        }
+        let attributes = source
+            .lines()
+            .filter(|l| l.trim_start().starts_with("#[target_feature("));
+        assert_eq!(attributes.count(), 2, "a target_feature outside at_isa!");
+    }
 }

@@ -5,6 +5,8 @@
 //!
 //! One test function only: the counter is global, so no other test may run beside it.
 //! Run it with `--nocapture` to see the counts.
+// A counting global allocator implements `GlobalAlloc`: the one `unsafe` of the tests.
+#![allow(unsafe_code)]
 
 use segloss::losses::{CrossEntropy, DiceBoundary, DpcePenalty, Hausdorff, Schedule, Tversky};
 use segloss::Loss;

@@ -1,10 +1,11 @@
 //! `segloss distmap` and `segloss bench edt`: the core's exact distance transforms on `.npy`
 //! files.
 
-use super::{
-    input_err, json_dims, json_num, median, parse_threads, read_npy, shape_text, usage,
-    write_atomically, CliError, Flags, OwnedLabels, Result,
-};
+use super::bench::{median, thread_pool};
+use super::files::{check_out_path, nonzero, read_npy, shape_text, write_atomically, OwnedLabels};
+use super::flags::{parse_spacing, parse_threads, Flags};
+use super::json::{json_dims, json_num, json_str};
+use super::{input_err, usage, CliError, Result};
 use crate::npy::Data;
 use segloss::edt::{Edt, SignedMaps};
 use segloss::{Real, Shape};
@@ -41,7 +42,7 @@ fn spacing_for(flags: &Flags, axes: usize) -> Result<Vec<f64>> {
     match flags.get("spacing") {
         None => Ok(vec![1.0; axes]),
         Some(t) => {
-            let s = super::parse_spacing(t)?;
+            let s = parse_spacing(t)?;
             if s.len() != axes {
                 return usage(format!(
                     "--spacing has {} values; the grid has {axes} axes",
@@ -58,7 +59,7 @@ fn out_path(flags: &Flags) -> Result<PathBuf> {
     let Some(path) = flags.get("out") else {
         return usage("missing --out OUT.npy (see `segloss help distmap`)");
     };
-    super::check_out_path(path, "--out")
+    check_out_path(path, "--out")
 }
 
 /// `segloss distmap`.
@@ -84,7 +85,7 @@ pub(super) fn distmap(flags: &Flags, out: &mut dyn Write) -> Result<()> {
                 ));
             }
             let spacing = spacing_for(flags, dims.len())?;
-            let mask = super::nonzero(target.data);
+            let mask = nonzero(target.data);
             let edt = Edt::new(&dims, &spacing)
                 .map_err(|e| CliError::Input(format!("TARGET {path}: {e}")))?;
             if f64_out {
@@ -140,7 +141,7 @@ pub(super) fn distmap(flags: &Flags, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "{{\"out\": {}, \"shape\": {}}}",
-        super::json_str(&out_file.to_string_lossy()),
+        json_str(&out_file.to_string_lossy()),
         json_dims(&dims)
     )
     .map_err(|e| CliError::Input(format!("cannot write to stdout: {e}")))
@@ -182,12 +183,12 @@ pub(super) fn bench_edt(flags: &Flags, out: &mut dyn Write) -> Result<()> {
         ));
     }
     let spacing = spacing_for(flags, dims.len())?;
-    let mask = super::nonzero(mask_file.data);
+    let mask = nonzero(mask_file.data);
     let edt =
         Edt::new(&dims, &spacing).map_err(|e| CliError::Input(format!("MASK {path}: {e}")))?;
     let mut map = vec![0.0f32; mask.len()];
     let mut ws = vec![0.0f32; edt.workspace_len()];
-    let pool = super::thread_pool(threads)?;
+    let pool = thread_pool(threads)?;
     let mut times = Vec::with_capacity(iters);
     for i in 0..=iters {
         let t = Instant::now();

@@ -3,31 +3,30 @@
 /// Classes of the generated images: background and three kinds of small objects.
 pub const CLASSES: usize = 4;
 
+use segloss::rng::SplitMix64;
+
 /// The classes' names, by label.
 pub const CLASS_NAMES: [&str; CLASSES] = ["background", "disc", "square", "cross"];
 
-/// SplitMix64: a tiny seeded generator (no dependency, the same numbers everywhere).
+/// The training data's draws, from the workspace's one generator
+/// ([`SplitMix64`](segloss::rng::SplitMix64)) in `f32`.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(SplitMix64);
 
 impl Rng {
     /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng(seed)
+        Rng(SplitMix64::new(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)`.
     pub fn uniform(&mut self) -> f32 {
-        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+        self.0.uniform_f32()
     }
 
     /// Uniform in `[lo, hi)`.
@@ -37,7 +36,7 @@ impl Rng {
 
     /// Uniform integer in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
+        self.0.below(n)
     }
 
     /// Standard normal (Box–Muller).

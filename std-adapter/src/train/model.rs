@@ -6,7 +6,7 @@
 //! input gradient, lane-interleaved dot products for the weight gradient).
 
 use super::data::Rng;
-use crate::simd::Isa;
+use crate::simd::{at_isa, Isa};
 
 /// One convolution: `cout` filters of `k × k` taps over `cin` channels, spaced `dilation`
 /// pixels apart, zero padding that keeps the image size ("same"), an optional ReLU.
@@ -148,13 +148,13 @@ impl Net {
     /// The logits `(classes, H, W)` of one image `(1, H, W)`; keeps the activations in
     /// `s` for [`Net::backward`].
     pub fn forward(&self, image: &[f32], s: &mut Scratch, logits: &mut [f32]) {
-        dispatch!(self.isa, forward_at(self, image, s, logits));
+        forward_at_isa(self.isa, self, image, s, logits);
     }
 
     /// The gradient of the loss with respect to every parameter into `s.grad`, from
     /// `∂L/∂logits` of the image [`Net::forward`] last ran on with `s`.
     pub fn backward(&self, s: &mut Scratch, dlogits: &[f32]) {
-        dispatch!(self.isa, backward_at(self, s, dlogits));
+        backward_at_isa(self.isa, self, s, dlogits);
     }
 
     fn layer_params(&self, l: &Layer) -> (&[f32], &[f32]) {
@@ -162,51 +162,19 @@ impl Net {
     }
 }
 
-/// Runs `$f(args)` compiled for the best instruction set `$isa` allows, as
-/// [`simd`](crate::simd) runs the loss: the same loops, vectorised 4, 8 or 16 wide. Rust
-/// does not fuse `a·b + c` on its own and the lane order is fixed, so every level computes
-/// the same bits.
-macro_rules! dispatch {
-    ($isa:expr, $f:ident($($arg:expr),*)) => {{
-        #[cfg(target_arch = "x86_64")]
-        {
-            match $isa {
-                // SAFETY: `Isa::detect` / `or_supported` confirmed the features at run time.
-                Isa::Avx512 => return unsafe { simd_avx512::$f($($arg),*) },
-                // SAFETY: as above.
-                Isa::Avx2 => return unsafe { simd_avx2::$f($($arg),*) },
-                Isa::Portable => {}
-            }
-        }
-        $f($($arg),*)
-    }};
-}
-use dispatch;
-
-/// The passes instantiated for AVX-512 and for AVX2 + FMA.
-#[cfg(target_arch = "x86_64")]
-mod simd_avx512 {
-    use super::{Net, Scratch};
-    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-    pub(super) fn forward_at(net: &Net, image: &[f32], s: &mut Scratch, logits: &mut [f32]) {
-        super::forward_at(net, image, s, logits)
-    }
-    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-    pub(super) fn backward_at(net: &Net, s: &mut Scratch, dlogits: &[f32]) {
-        super::backward_at(net, s, dlogits)
+at_isa! {
+    /// [`forward_at`] compiled for level `isa`, as [`simd`](crate::simd) runs the loss: the
+    /// same loops, vectorised 4, 8 or 16 wide. Rust does not fuse `a·b + c` on its own and the
+    /// lane order is fixed, so every level computes the same bits.
+    fn forward_at_isa[](isa, net: &Net, image: &[f32], s: &mut Scratch, logits: &mut [f32]) {
+        forward_at(net, image, s, logits)
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-mod simd_avx2 {
-    use super::{Net, Scratch};
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn forward_at(net: &Net, image: &[f32], s: &mut Scratch, logits: &mut [f32]) {
-        super::forward_at(net, image, s, logits)
-    }
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn backward_at(net: &Net, s: &mut Scratch, dlogits: &[f32]) {
-        super::backward_at(net, s, dlogits)
+at_isa! {
+    /// [`backward_at`] compiled for level `isa`.
+    fn backward_at_isa[](isa, net: &Net, s: &mut Scratch, dlogits: &[f32]) {
+        backward_at(net, s, dlogits)
     }
 }
 
