@@ -4,12 +4,14 @@
 //!
 //! Oracles: no panic; an accepted input gives a finite loss and a finite gradient; a
 //! rejected input leaves the gradient untouched; `f32` and `f64` accept and reject alike.
-//! (Formerly `distribution_losses`: its inputs decode to the same losses.)
+//! (Formerly `distribution_losses`: its inputs decode to the same losses.) Each input also
+//! runs one leaf of the core's catalogue, configured through its descriptor
+//! ([`segloss_fuzz::visit_leaf`]), so every loss the core lists is fuzzed.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use segloss::{engine, Error, Input, Loss, Real};
-use segloss_fuzz::{selected, visit_loss, Bytes, Case, Info, Visit, WIDE};
+use segloss_fuzz::{selected, visit_leaf, visit_loss, Bytes, Case, Info, Visit, WIDE};
 
 struct Check<'a, T: Real> {
     input: &'a Input<'a, T>,
@@ -42,14 +44,20 @@ impl<T: Real> Visit<T> for Check<'_, T> {
     }
 }
 
-fn run<T: Real>(case: &Case<T>) -> Option<Result<(), Error>> {
+/// The outcomes of the table's loss and of the catalogue's leaf.
+fn run<T: Real>(case: &Case<T>) -> Option<[Option<Result<(), Error>>; 2]> {
     let input = case.input()?;
-    let mut check = Check {
+    let mut table = Check {
         input: &input,
         outcome: None,
     };
-    visit_loss(selected(&case.params), case, &mut check);
-    check.outcome
+    visit_loss(selected(&case.params), case, &mut table);
+    let mut leaf = Check {
+        input: &input,
+        outcome: None,
+    };
+    visit_leaf(usize::from(case.params.sel), case, &mut leaf);
+    Some([table.outcome, leaf.outcome])
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -6,6 +6,7 @@
 //! original `distribution_losses` target (so its past crash inputs decode the same way),
 //! then extension bytes; bytes that run out read as zero.
 
+use segloss::catalogue::{Configure, Describe, Descriptor, Family, Kind, ParamDefault, Value};
 use segloss::edt::NoZero;
 use segloss::losses::{
     Alpha, Asym, BalancedBce, Boundary, ClassWeights, Combo, CrossEntropy, Dice, DiceBoundary,
@@ -538,11 +539,115 @@ pub fn selected(p: &Params) -> usize {
     }
 }
 
+/// Every leaf loss of the core's catalogue (`segloss::with_catalogue!`), configured from
+/// the case's parameter bytes through its descriptor ([`segloss::catalogue::Configure`]):
+/// a loss the core adds to its catalogue is fuzzed with no edit here. (The table of
+/// [`visit_loss`] stays as it is: it is how the past crash inputs decode.)
+macro_rules! leaf_visitor {
+    (
+        distribution { $($dv:ident($dt:ty, $ds:ty)),* $(,)? }
+        region { $($rv:ident($rt:ty, $rs:ty)),* $(,)? }
+        boundary { $($bv:ident($bt:ty, $bs:ty)),* $(,)? }
+        compound { $($ct:ty),* $(,)? }
+        preset { $($p:path),* $(,)? }
+    ) => {
+        /// The leaves [`visit_leaf`] cycles through, in catalogue order.
+        pub const LEAVES: &[&Descriptor] = &[
+            $(<$ds as Describe>::DESCRIPTOR,)*
+            $(<$rs as Describe>::DESCRIPTOR,)*
+            $(<$bs as Describe>::DESCRIPTOR,)*
+        ];
+
+        /// Builds leaf `index % LEAVES.len()` with parameters drawn from the case and hands
+        /// it to `v` (nothing when the drawn parameters are refused by the descriptor).
+        pub fn visit_leaf<'a, T: Real, V: Visit<T>>(index: usize, case: &'a Case<T>, v: &mut V) {
+            let at = index % LEAVES.len();
+            let Some(d) = LEAVES.get(at) else { return };
+            let given = given_for(d, case);
+            let info = Info { name: d.name, smooth: !d.piecewise };
+            let mut k = 0usize;
+            $(
+                if k == at {
+                    if let Ok(loss) = <$dt as Configure<'a, T>>::from_params(&given) {
+                        v.visit(&loss, info);
+                    }
+                    return;
+                }
+                k += 1;
+            )*
+            $(
+                if k == at {
+                    if let Ok(loss) = <$rt as Configure<'a, T>>::from_params(&given) {
+                        v.visit(&loss, info);
+                    }
+                    return;
+                }
+                k += 1;
+            )*
+            $(
+                if k == at {
+                    if let Ok(loss) = <$bt as Configure<'a, T>>::from_params(&given) {
+                        v.visit(&loss, info);
+                    }
+                    return;
+                }
+                k += 1;
+            )*
+            let _ = k;
+        }
+    };
+}
+segloss::with_catalogue!(leaf_visitor);
+
+/// Parameter values for leaf `d` drawn from the case: each parameter set or left unset by
+/// one option bit, numbers from the case's `gamma`/`param` by the parameter's role.
+fn given_for<'a, T: Real>(d: &Descriptor, case: &'a Case<T>) -> Vec<(&'static str, Value<'a, T>)> {
+    let p = &case.params;
+    let bits = u64::from(p.flags) | u64::from(p.flags2) << 8 | u64::from(p.sel) << 16;
+    let mut next = 0u32;
+    let mut bit = || {
+        next += 1;
+        bits.rotate_right(next % 24) & 1 != 0
+    };
+    let mut out = Vec::new();
+    for param in d.params {
+        let required = param.default == ParamDefault::Required;
+        if !required && !bit() {
+            continue;
+        }
+        let value = match param.kind {
+            Kind::Number => Value::Number(match param.name {
+                "gamma" | "alpha" | "k" if d.family == Family::Boundary => p.gamma,
+                "gamma" => p.gamma,
+                "k" => 100.0 * p.param,
+                "beta" if d.name == "asym" => p.gamma,
+                _ => p.param,
+            }),
+            Kind::Integer => Value::Number(p.epoch as f64),
+            Kind::Bool => Value::Bool(bit()),
+            Kind::Choice(c) => match c.get(usize::from(p.flags2) % c.len().max(1)) {
+                Some(w) => Value::Word(w),
+                None => continue,
+            },
+            Kind::ListOr(c) if bit() && !c.is_empty() => Value::Word(c[0]),
+            Kind::List | Kind::ListOr(_) if param.name == "spacing" => Value::List(&p.spacing),
+            Kind::List | Kind::ListOr(_) => Value::List(&p.weights),
+            Kind::NumberOrList if bit() => Value::Number(p.param),
+            Kind::NumberOrList => Value::List(&p.weights),
+            Kind::Map if param.name == "penalty" => Value::Map(&case.penalty),
+            Kind::Map => Value::Map(&case.maps),
+        };
+        out.push((param.name, value));
+    }
+    out
+}
+
 /// Spec text generated from the registry: calls of registered losses with parameters of
 /// the right kinds (and some wrong values), weighted sums, nested compound members.
 pub mod specgen {
     use super::Bytes;
-    use segloss_std::spec::{registry, Kind, LossDef, IGNORE_INDEX};
+    use segloss::catalogue::{self, Descriptor, Family, Kind, IGNORE_INDEX};
+    use segloss_std::spec::registry;
 
     const NUMBERS: [&str; 16] = [
         "0", "1", "0.5", "2", "-1", "1e-5", "0.3", "100", "1e400", "1e-320", "1e308", "7", "0.0",
@@ -560,7 +665,7 @@ pub mod specgen {
         format!("[{}]", items.join(", "))
     }
 
-    fn value(b: &mut Bytes<'_>, kind: Kind, depth: usize) -> String {
+    fn value(b: &mut Bytes<'_>, kind: Kind) -> String {
         if b.byte() == 255 {
             // a value of the wrong kind
             return pick(b, &["true", "[1]", "dice", "1", "x(", ""]).to_string();
@@ -591,31 +696,30 @@ pub mod specgen {
                     list(b)
                 }
             }
-            Kind::Member(loss) => call_named(b, loss, depth + 1),
+            Kind::Map => pick(b, &["[1, 2]", "penalty"]).to_string(),
         }
     }
 
-    fn call_of(b: &mut Bytes<'_>, def: &LossDef, depth: usize) -> String {
-        let mut params: Vec<_> = def.all_params().copied().collect();
+    fn call_of(b: &mut Bytes<'_>, def: &Descriptor, depth: usize) -> String {
+        let mut params: Vec<_> = def.params.to_vec();
         params.push(IGNORE_INDEX);
-        let mut field_names: Vec<&str> = def.fields.iter().map(|f| f.name).collect();
         // nested member parameters (any parameter of a member's loss)
-        for f in def.fields {
-            if let Some(d) = registry().find(|d| d.name == f.loss) {
-                params.extend(d.all_params().copied());
+        for m in def.members {
+            if let Some(d) = catalogue::find_exact(m.loss) {
+                params.extend(d.params.iter().copied());
             }
         }
-        field_names.dedup();
+        let members = def.family == Family::Compound && !def.members.is_empty();
         let n = usize::from(b.byte() % 4);
         let mut args = Vec::new();
         for _ in 0..n {
             let sel = usize::from(b.byte());
-            if depth < 2 && !field_names.is_empty() && sel % 5 == 0 {
-                let f = def.fields[sel / 5 % def.fields.len()];
-                args.push(format!("{}={}", f.name, call_named(b, f.loss, depth + 1)));
+            if depth < 2 && members && sel % 5 == 0 {
+                let m = def.members[sel / 5 % def.members.len()];
+                args.push(format!("{}={}", m.field, call_named(b, m.loss, depth + 1)));
             } else if !params.is_empty() {
                 let p = params[sel % params.len()];
-                let v = value(b, p.kind, depth);
+                let v = value(b, p.kind);
                 if p.positional && b.byte() % 3 == 0 {
                     args.push(v);
                 } else {
@@ -642,7 +746,7 @@ pub mod specgen {
 
     /// A spec of 1 to 3 weighted terms.
     pub fn spec(b: &mut Bytes<'_>) -> String {
-        let defs: Vec<&LossDef> = registry().collect();
+        let defs: Vec<&Descriptor> = registry().collect();
         let terms = 1 + usize::from(b.byte() % 3);
         let mut out = Vec::new();
         for _ in 0..terms {

@@ -155,6 +155,101 @@ entry!(
 );
 entry!("hausdorff", segloss_hausdorff, |e, c| l::Hausdorff::new());
 
+/// Every leaf loss of the core's catalogue, built from its descriptor with its required
+/// parameters given (numbers 0.5, lists the batch's `extra` weights, maps `extra`), in
+/// catalogue order: `index` picks one. One entry point over the whole list, so a loss the
+/// core adds to `with_catalogue!` is in the no-std build and the no-panic check at once.
+macro_rules! catalogue_entry {
+    (
+        distribution { $($dv:ident($dt:ty, $ds:ty)),* $(,)? }
+        region { $($rv:ident($rt:ty, $rs:ty)),* $(,)? }
+        boundary { $($bv:ident($bt:ty, $bs:ty)),* $(,)? }
+        compound { $($ct:ty),* $(,)? }
+        preset { $($p:path),* $(,)? }
+    ) => {
+        /// Leaf `index` of the catalogue on the batch; 0 and the value in `out`, or an
+        /// error code (100: past the last leaf, so a caller walks the list until then).
+        #[cfg(feature = "catalogue")]
+        #[no_mangle]
+        pub unsafe extern "C" fn segloss_catalogue(index: usize, b: *const Batch, out: *mut f64) -> i32 {
+            leaf_at(index, &*b, out)
+        }
+
+        /// [`segloss_catalogue`] with the batch borrowed for `'a`.
+        #[cfg(feature = "catalogue")]
+        unsafe fn leaf_at<'a>(index: usize, b: &'a Batch, out: *mut f64) -> i32 {
+            /// The element type the list's `T` stands for.
+            type T = f32;
+            let mut k = 0usize;
+            $(
+                if k == index {
+                    return configured::<$dt>(b, out);
+                }
+                k += 1;
+            )*
+            $(
+                if k == index {
+                    return configured::<$rt>(b, out);
+                }
+                k += 1;
+            )*
+            $(
+                if k == index {
+                    return configured::<$bt>(b, out);
+                }
+                k += 1;
+            )*
+            let _ = k;
+            100
+        }
+    };
+}
+
+/// Builds `L` from its descriptor's required parameters and runs it on the batch.
+#[cfg(feature = "catalogue")]
+unsafe fn configured<'a, L>(b: &'a Batch, out: *mut f64) -> i32
+where
+    L: Loss<f32> + segloss::catalogue::Configure<'a, f32> + 'a,
+{
+    use segloss::catalogue::{Kind, ParamDefault, Value};
+    let shape = match batch_shape(b) {
+        Ok(s) => s,
+        Err(e) => return code(e),
+    };
+    let classes = shape.classes();
+    let extra: &'a [f32] = from_raw_parts(b.extra, shape.pixels().max(classes));
+    // Per-class weights of 1 for list parameters.
+    static ONES: [f64; segloss::MAX_CLASSES] = [1.0; segloss::MAX_CLASSES];
+    let mut given: [(&str, Value<'a, f32>); 4] = [("", Value::Number(0.0)); 4];
+    let mut n = 0;
+    for p in L::DESCRIPTOR.params {
+        if p.default != ParamDefault::Required {
+            continue;
+        }
+        let value = match p.kind {
+            Kind::Bool => Value::Bool(false),
+            Kind::Choice(c) | Kind::ListOr(c) => match c.first() {
+                Some(w) => Value::Word(w),
+                None => continue,
+            },
+            Kind::List | Kind::NumberOrList => Value::List(ONES.get(..classes).unwrap_or(&[])),
+            Kind::Map => Value::Map(extra),
+            Kind::Number | Kind::Integer => Value::Number(0.5),
+        };
+        if let Some(slot) = given.get_mut(n) {
+            *slot = (p.name, value);
+            n += 1;
+        }
+    }
+    let loss = match L::from_params(given.get(..n).unwrap_or(&[])) {
+        Ok(l) => l,
+        Err(e) => return code(e),
+    };
+    run(b, out, |_, _| loss)
+}
+
+segloss::with_catalogue!(catalogue_entry);
+
 /// The exact EDT of a mask of `dims` (unit spacing) into `out`.
 #[cfg(feature = "edt")]
 #[no_mangle]
