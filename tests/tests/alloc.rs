@@ -2,6 +2,8 @@
 //! `segloss_std::Buffers` allocates only on the first call of a shape.
 //!
 //! The count is per thread (the test harness allocates on other threads meanwhile).
+// A counting global allocator implements `GlobalAlloc`: the one `unsafe` of the tests.
+#![allow(unsafe_code)]
 
 use segloss::edt::Edt;
 use segloss::losses::{

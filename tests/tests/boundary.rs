@@ -3,12 +3,10 @@
 //! computed ones, layouts agree, data-parallel phases give the single-device result, the
 //! workspace is needed in pass 2, perfect predictions, bad parameters.
 
-mod common;
-
-use common::Rng;
 use segloss::edt::SignedMaps;
 use segloss::losses::{dpce_penalty, Boundary, Dpce, Hausdorff, Reduction};
 use segloss::{engine, Activation, Error, Input, Layout, Loss, Shape, Stats, Target};
+use segloss_tests::SplitMix64 as Rng;
 
 struct Case {
     name: String,
@@ -50,7 +48,7 @@ fn at(shape: Shape, layout: Layout, b: usize, c: usize, k: usize) -> usize {
 /// Blobby labels and predictions that agree with them, every probability more than 0.02
 /// away from 0.5 (finite-difference steps never flip the thresholded prediction).
 fn make_case(name: &str, seed: u64, b: usize, c: usize, sp: &[usize], act: Activation) -> Case {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let shape = Shape::new(b, c, sp).unwrap();
     let n = shape.pixels_per_sample();
     let classes = if c == 1 { 2 } else { c };
@@ -274,7 +272,7 @@ fn gradients_match_central_differences() {
                 x[j] = x0;
                 let fd = (up - down) / (2.0 * h);
                 assert!(
-                    common::close(grad[j], fd, 1e-5, 1e-7),
+                    segloss_tests::close(grad[j], fd, 1e-5, 1e-7),
                     "{name} on {}: element {j}: analytic {} vs finite difference {fd}",
                     case.name,
                     grad[j]
@@ -425,7 +423,7 @@ fn perfect_predictions() {
     assert!(g.iter().all(|x| *x == 0.0));
     // the boundary loss is smallest there: any other probabilities give more
     let best = Boundary::new().value_grad(&input, None);
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for _ in 0..20 {
         let q: Vec<f64> = p
             .iter()

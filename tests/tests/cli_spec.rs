@@ -3,9 +3,6 @@
 //! gradient must equal the Rust loss's to 1e-12 (f64) on random inputs, under every
 //! activation, both layouts, labels with an ignore index and a mask, and dense targets.
 
-mod common;
-
-use common::{Eval, LossData, Rng};
 use segloss::losses::{
     Alpha, Asym, BalancedBce, ClassWeights, Combo, CrossEntropy, Dice, DiceCe, DiceFocal, DiceTopK,
     Dpce, Ell, ExpLogCe, ExpLogDice, Focal, FocalTversky, FocalTverskyMean, GeneralizedDice,
@@ -16,6 +13,7 @@ use segloss::presets::{monai, nnunet, paper, smp};
 use segloss::region::EmptyClass;
 use segloss::{engine, Activation, Input, Layout, Loss, Real, Shape, Stats, Target};
 use segloss_std::spec::{BuildContext, Spec};
+use segloss_tests::{Eval, LossData, SplitMix64 as Rng};
 
 #[derive(Loss)]
 struct Mixed<'w> {
@@ -429,7 +427,7 @@ fn max_abs(v: &[f64]) -> f64 {
 
 #[test]
 fn every_spec_equals_its_rust_loss_in_value_and_gradient() {
-    let mut rng = Rng(20240611);
+    let mut rng = Rng::new(20240611);
     let mut checked = 0;
     for cfg in CONFIGS {
         let b = batch::<f64>(cfg, &mut rng);
@@ -468,7 +466,7 @@ fn every_spec_equals_its_rust_loss_in_value_and_gradient() {
 #[test]
 fn member_values_are_the_members_alone() {
     let cfg = &CONFIGS[0];
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let b = batch::<f64>(cfg, &mut rng);
     let input = input(cfg, &b);
     let spec =
@@ -500,7 +498,7 @@ fn member_values_are_the_members_alone() {
 #[test]
 fn f32_specs_agree_with_the_rust_losses() {
     let cfg = &CONFIGS[0];
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let b = batch::<f32>(cfg, &mut rng);
     let input = input(cfg, &b);
     let data = LossData::<f32>::new(cfg.classes, b.shape.pixels(), &mut rng);
@@ -531,7 +529,7 @@ fn f32_specs_agree_with_the_rust_losses() {
 #[test]
 fn check_errors_point_at_the_member_and_argument() {
     let cfg = &CONFIGS[0];
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let b = batch::<f64>(cfg, &mut rng);
     let input = input(cfg, &b);
     for (text, needle, column) in [
@@ -568,7 +566,7 @@ fn runtime_statistics_merge_across_sample_views() {
     // Data-parallel use: each device accumulates its samples, the statistics are merged
     // (empty member slots adopt the other side), and finalize gives the whole batch's loss.
     let cfg = &CONFIGS[0];
-    let mut rng = Rng(11);
+    let mut rng = Rng::new(11);
     let b = batch::<f64>(cfg, &mut rng);
     let input = input(cfg, &b);
     let spec = Spec::parse(

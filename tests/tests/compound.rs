@@ -1,11 +1,9 @@
 //! Compounds fuse their members: one accumulate pass and one gradient pass over the data,
 //! whatever the number of members, and a weighted sum of the members' values and gradients.
 
-mod common;
-
-use common::{close, Rng};
 use segloss::losses::{CrossEntropy, Dice, Focal, TopK};
 use segloss::{engine, Error, Finalized, Input, Loss, Shape, Target, Tile};
+use segloss_tests::{close, SplitMix64 as Rng};
 use std::cell::RefCell;
 
 /// Which pass visited which tile, as `(member, pass, first pixel)`.
@@ -57,7 +55,7 @@ struct Five<'l> {
 #[test]
 fn a_compound_reads_the_data_once_per_pass() {
     let shape = Shape::new(2, 3, &[40, 30]).unwrap();
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     let pred: Vec<f64> = (0..shape.elements()).map(|_| rng.normal()).collect();
     let labels: Vec<u8> = (0..shape.pixels()).map(|_| rng.below(3) as u8).collect();
     let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
@@ -112,7 +110,7 @@ struct Mixed<'w> {
 #[test]
 fn a_compound_is_the_weighted_sum_of_its_members() {
     let shape = Shape::new(2, 4, &[9, 11]).unwrap();
-    let mut rng = Rng(2);
+    let mut rng = Rng::new(2);
     let pred: Vec<f64> = (0..shape.elements()).map(|_| 2.0 * rng.normal()).collect();
     let labels: Vec<u8> = (0..shape.pixels()).map(|_| rng.below(4) as u8).collect();
     let input = Input::new(&pred, shape, Target::labels(&labels[..])).unwrap();
@@ -122,7 +120,7 @@ fn a_compound_is_the_weighted_sum_of_its_members() {
         topk: TopK::new(20.0),
         k: 0.75,
     };
-    let run = |loss: &dyn common::Eval<f64>| {
+    let run = |loss: &dyn segloss_tests::Eval<f64>| {
         let mut g = vec![0.0; pred.len()];
         (loss.value_grad(&input, &mut g).unwrap(), g)
     };

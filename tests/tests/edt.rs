@@ -2,11 +2,9 @@
 //! f64 and f32, including masks with no zero voxel and masks with no nonzero voxel; the
 //! two-sided field and the signed maps against their brute-force definitions.
 
-mod common;
-
-use common::Rng;
 use segloss::edt::{self, Edt, Grid, NoZero, SignedMaps};
 use segloss::{Error, Real, Shape};
+use segloss_tests::SplitMix64 as Rng;
 
 /// Coordinates of flat index `i` on `dims` (C order).
 fn coords(i: usize, dims: &[usize]) -> [usize; 3] {
@@ -66,7 +64,7 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let mut rng = Rng(2024);
+    let mut rng = Rng::new(2024);
     let mut out = Vec::new();
     for rank in 1..=3 {
         for round in 0..70 {
@@ -97,7 +95,7 @@ fn cases() -> Vec<Case> {
         vec![2, 33, 3],
     ] {
         let n: usize = dims.iter().product();
-        let mut rng = Rng(n as u64);
+        let mut rng = Rng::new(n as u64);
         let mask = (0..n).map(|_| rng.uniform() < 0.8).collect();
         out.push(Case {
             spacing: vec![1.5; dims.len()],
@@ -160,7 +158,7 @@ fn edt_f32_matches_brute_force() {
 
 #[test]
 fn unit_spacing_f32_is_exact() {
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let dims = [9, 13, 11];
     let mask: Vec<bool> = (0..9 * 13 * 11).map(|_| rng.uniform() < 0.85).collect();
     let edt = Edt::new(&dims, &[]).unwrap().squared();
@@ -245,7 +243,7 @@ fn bad_inputs_are_refused() {
 
 #[test]
 fn two_sided_field_matches_brute_force() {
-    let mut rng = Rng(77);
+    let mut rng = Rng::new(77);
     for round in 0..30 {
         let rank = 1 + round % 3;
         let dims: Vec<usize> = (0..rank)
@@ -276,7 +274,7 @@ fn two_sided_field_matches_brute_force() {
 
 #[test]
 fn signed_maps_match_brute_force() {
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     for round in 0..24 {
         let rank = 1 + round % 3;
         let dims: Vec<usize> = (0..rank)

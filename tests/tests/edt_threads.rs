@@ -3,11 +3,9 @@
 //! are not multiples of the task sizes, with spacings, the no-zero policies and squared
 //! distances.
 
-mod common;
-
-use common::{pools, Rng};
 use segloss::edt::{Edt, NoZero};
 use segloss::{Buffer, Error, Real};
+use segloss_tests::{pools, SplitMix64 as Rng};
 
 fn agree<T: Real>(edt: &Edt, mask: &[bool], pools: &[rayon::ThreadPool]) {
     let mut want = vec![T::zero(); mask.len()];
@@ -31,7 +29,7 @@ fn agree<T: Real>(edt: &Edt, mask: &[bool], pools: &[rayon::ThreadPool]) {
 #[test]
 fn threaded_edt_has_the_cores_bits() {
     let pools = pools();
-    let mut rng = Rng(31);
+    let mut rng = Rng::new(31);
     let grids: [&[usize]; 9] = [
         &[1],
         &[1000],

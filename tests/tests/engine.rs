@@ -1,17 +1,16 @@
 //! The engine's contracts: additive statistics (data-parallel merge), independence from the
 //! tile size, precise errors with no write, defined edge cases, extreme logits.
 
-mod common;
-
-use common::{catalogue, close, Eval, LossData, Rng};
 use segloss::losses::{
     Alpha, ClassWeights, CrossEntropy, Dice, Dpce, Focal, GeneralizedDice, TopK, TopKThreshold,
     WeightedCrossEntropy,
 };
 use segloss::{engine, Activation, Buffer, Error, Input, Layout, Loss, Shape, Stats, Target};
+use segloss_tests::losses::{specs_for, subjects_f32, subjects_f64};
+use segloss_tests::{close, Eval, LossData, SplitMix64 as Rng, Subject};
 
 fn random_batch(shape: Shape, seed: u64) -> (Vec<f64>, Vec<u8>) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let pred = (0..shape.elements()).map(|_| 2.0 * rng.normal()).collect();
     let labels = (0..shape.pixels())
         .map(|i| {
@@ -71,7 +70,7 @@ fn data_parallel<L: Loss<f64>>(make: impl Fn(std::ops::Range<usize>) -> L, name:
 #[test]
 fn data_parallel_merge_equals_one_worker() {
     let weights = [0.3, 1.0, 2.5];
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let penalty: Vec<f64> = (0..5 * 42).map(|_| rng.uniform() * 4.0).collect();
     data_parallel(|_| CrossEntropy::new(), "ce");
     data_parallel(
@@ -101,11 +100,11 @@ fn data_parallel_merge_equals_one_worker() {
 fn results_do_not_depend_on_the_tile_size() {
     let shape = Shape::new(2, 4, &[9, 13]).unwrap();
     let (pred, labels) = random_batch(shape, 8);
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     let data = LossData::new(4, shape.pixels(), &mut rng);
     for layout in [Layout::ChannelFirst, Layout::ChannelLast] {
         for activation in [Activation::Softmax, Activation::Sigmoid] {
-            for (name, loss) in catalogue(&data) {
+            for Subject { name, loss, .. } in subjects_f64(&specs_for(shape), &data) {
                 let run = |tile: usize| {
                     let target = Target::labels(&labels[..]).with_ignore_index(255);
                     let input = Input::new(&pred, shape, target)
@@ -144,7 +143,7 @@ fn every_bad_input_gets_its_own_error_and_no_write() {
     let labels = [0u8, 1, 2, 1];
     let ok = Input::new(&pred, shape, Target::labels(&labels)).unwrap();
     let sentinel = 7.0;
-    let run = |loss: &dyn common::Eval<f64>, input: &Input<'_, f64>| {
+    let run = |loss: &dyn segloss_tests::Eval<f64>, input: &Input<'_, f64>| {
         let mut grad = vec![sentinel; 12];
         let r = loss.value_grad(input, &mut grad);
         assert!(
@@ -382,14 +381,14 @@ fn all_pixels_ignored_gives_zero_loss_and_gradient() {
     let shape = Shape::new(2, 3, &[5]).unwrap();
     let (pred, _) = random_batch(shape, 2);
     let labels = [255u8; 10];
-    let mut rng = Rng(4);
+    let mut rng = Rng::new(4);
     let data = LossData::new(3, 10, &mut rng);
     for activation in [Activation::Softmax, Activation::Sigmoid] {
         let target = Target::labels(&labels[..]).with_ignore_index(255);
         let input = Input::new(&pred, shape, target)
             .unwrap()
             .with_activation(activation);
-        for (name, loss) in catalogue(&data) {
+        for Subject { name, loss, .. } in subjects_f64(&specs_for(shape), &data) {
             let mut grad = vec![1.0; pred.len()];
             assert_eq!(loss.value_grad(&input, &mut grad).unwrap(), 0.0, "{name}");
             assert!(grad.iter().all(|&g| g == 0.0), "{name}");
@@ -400,7 +399,7 @@ fn all_pixels_ignored_gives_zero_loss_and_gradient() {
 #[test]
 fn extreme_logits_give_finite_losses_and_gradients() {
     let shape = Shape::new(2, 3, &[7, 3]).unwrap();
-    let mut rng = Rng(9);
+    let mut rng = Rng::new(9);
     let pred: Vec<f32> = (0..shape.elements())
         .map(|_| (1e4 * rng.normal()) as f32)
         .collect();
@@ -412,7 +411,7 @@ fn extreme_logits_give_finite_losses_and_gradients() {
                 .unwrap()
                 .with_activation(activation)
                 .with_layout(layout);
-            for (name, loss) in catalogue(&data) {
+            for Subject { name, loss, .. } in subjects_f32(&specs_for(shape), &data) {
                 let mut grad = vec![0.0f32; pred.len()];
                 let v = loss.value_grad(&input, &mut grad).unwrap();
                 assert!(v.is_finite(), "{name} {activation:?}: {v}");
@@ -428,7 +427,7 @@ fn f32_agrees_with_f64() {
     let (pred64, labels) = random_batch(shape, 12);
     let pred32: Vec<f32> = pred64.iter().map(|&x| x as f32).collect();
     let pred64: Vec<f64> = pred32.iter().map(|&x| f64::from(x)).collect();
-    let mut rng = Rng(2);
+    let mut rng = Rng::new(2);
     let d64 = LossData::<f64>::new(4, shape.pixels(), &mut rng);
     let d32 = LossData::<f32> {
         weights: d64.weights.clone(),
@@ -443,7 +442,11 @@ fn f32_agrees_with_f64() {
         let in32 = Input::new(&pred32, shape, target32)
             .unwrap()
             .with_activation(activation);
-        for ((name, l64), (_, l32)) in catalogue(&d64).into_iter().zip(catalogue(&d32)) {
+        for (s64, s32) in subjects_f64(&specs_for(shape), &d64)
+            .into_iter()
+            .zip(subjects_f32(&specs_for(shape), &d32))
+        {
+            let (name, l64, l32) = (s64.name, s64.loss, s32.loss);
             let mut g64 = vec![0.0; pred64.len()];
             let mut g32 = vec![0.0f32; pred32.len()];
             let v64 = l64.value_grad(&in64, &mut g64).unwrap();
@@ -452,7 +455,7 @@ fn f32_agrees_with_f64() {
                 close(v32, v64, 1e-5, 1e-7),
                 "{name} {activation:?}: {v32} vs {v64}"
             );
-            let scale = g64.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            let scale = g64.iter().fold(0.0f64, |m, g: &f64| m.max(g.abs()));
             for (a, b) in g32.iter().zip(&g64) {
                 assert!(
                     close(f64::from(*a), *b, 1e-4, 1e-5 * scale),
@@ -470,12 +473,12 @@ fn tiny_probabilities_give_finite_gradients() {
     let shape = Shape::new(1, 2, &[4]).unwrap();
     let probs = [0.0f32, 1e-45, 2.6e-43, 1e-30, 1.0, 1.0, 1.0 - 1e-7, 0.5];
     let labels = [0u8, 0, 0, 1];
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     let data = LossData::new(2, 4, &mut rng);
     let input = Input::new(&probs, shape, Target::labels(&labels))
         .unwrap()
         .with_activation(Activation::Identity);
-    for (name, loss) in catalogue(&data) {
+    for Subject { name, loss, .. } in subjects_f32(&specs_for(shape), &data) {
         let mut grad = [0.0f32; 8];
         let v = loss.value_grad(&input, &mut grad).unwrap();
         assert!(v.is_finite(), "{name}: {v}");
@@ -527,10 +530,10 @@ fn huge_finite_logits_give_finite_losses_and_gradients() {
     // loss became +inf).
     let apart = [-2.1267648e38f32, 2.3013915e38];
     let two = Shape::new(1, 2, &[1]).unwrap();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let data = LossData::new(2, 1, &mut rng);
     let input = Input::new(&apart, two, Target::labels(&[0u8])).unwrap();
-    for (name, loss) in catalogue(&data) {
+    for Subject { name, loss, .. } in subjects_f32(&specs_for(shape), &data) {
         let mut grad = [0.0f32; 2];
         let v = loss.value_grad(&input, &mut grad).unwrap();
         assert!(v.is_finite(), "{name}: {v}");
@@ -538,13 +541,13 @@ fn huge_finite_logits_give_finite_losses_and_gradients() {
     }
     let big: Vec<f32> = [3e38f32, -3e38, 1e37, -2e37, 0.0, 5.0].to_vec();
     let shape = Shape::new(1, 3, &[2]).unwrap();
-    let mut rng = Rng(6);
+    let mut rng = Rng::new(6);
     let data = LossData::new(3, 2, &mut rng);
     for activation in [Activation::Softmax, Activation::Sigmoid] {
         let input = Input::new(&big, shape, Target::labels(&[0u8, 2]))
             .unwrap()
             .with_activation(activation);
-        for (name, loss) in catalogue(&data) {
+        for Subject { name, loss, .. } in subjects_f32(&specs_for(shape), &data) {
             let mut grad = [0.0f32; 6];
             let v = loss.value_grad(&input, &mut grad).unwrap();
             assert!(v.is_finite(), "{name} {activation:?}: {v}");

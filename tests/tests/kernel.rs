@@ -3,9 +3,6 @@
 //! block, with ignore indices, masks, several label types and class counts 2 to 8; and the
 //! errors it leaves to the tile path.
 
-mod common;
-
-use common::Rng;
 use segloss::engine::{self, Tiled};
 use segloss::kernel::{self, MAX_KERNEL_CLASSES};
 use segloss::losses::{
@@ -14,6 +11,7 @@ use segloss::losses::{
 };
 use segloss::presets::{nnunet, smp};
 use segloss::{Buffer, Error, Input, Labels, Loss, Real, Shape, Target};
+use segloss_tests::SplitMix64 as Rng;
 
 /// Value and gradient through the kernel and through tiles agree within `tol` (relative to
 /// the value, and to the largest gradient magnitude).
@@ -50,7 +48,7 @@ fn agree<T: Real, L: Loss<T> + Copy>(name: &str, loss: L, input: &Input<'_, T>, 
 }
 
 fn run<T: Real>(seed: u64, tol: f64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let cases: [(usize, usize, &[usize]); 7] = [
         (2, 4, &[13, 17]),
         (1, 2, &[1]),
@@ -136,7 +134,7 @@ fn kernel_matches_tiles_f64() {
 /// A batch larger than one reduction block, so block partials merge as the tile walk's do.
 #[test]
 fn kernel_matches_tiles_across_blocks() {
-    let mut rng = Rng(13);
+    let mut rng = Rng::new(13);
     let shape = Shape::new(2, 4, &[41, 23, 19]).unwrap();
     assert!(shape.pixels_per_sample() > engine::BLOCK_PIXELS);
     let pred: Vec<f32> = (0..shape.elements())

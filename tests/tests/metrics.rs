@@ -2,8 +2,7 @@
 //! HD, HD95 and NSD, empty cases included) and against brute force (boundaries by face
 //! neighbours, all pairwise distances) on random 1D, 2D and 3D maps with random spacings.
 
-mod common;
-use common::Rng;
+use segloss_tests::SplitMix64 as Rng;
 
 use segloss::metrics::{ClassCounts, LabelMaps};
 use segloss::{Buffer, Error, Shape};
@@ -213,7 +212,7 @@ fn random_case(rng: &mut Rng) -> (Vec<usize>, Vec<f64>, usize, Vec<u8>, Vec<u8>)
 
 #[test]
 fn surfaces_match_brute_force() {
-    let mut rng = Rng(8);
+    let mut rng = Rng::new(8);
     let mut both_present = 0;
     for round in 0..400 {
         let (dims, spacing, classes, pred, truth) = random_case(&mut rng);

@@ -3,8 +3,6 @@
 //! until the core is fixed (then drop the `#[ignore]`); the crash inputs are under
 //! `fuzz/regressions/` and `docs/validation.md` describes each finding.
 
-mod common;
-
 use segloss::losses::{ClassWeights, WeightedCrossEntropy};
 use segloss::{engine, Input, Real, Shape, Target};
 
@@ -664,7 +662,7 @@ fn kernel_fallback_is_decided_per_sample() {
         alone, tiled,
         "the two paths should differ here for the test to bite"
     );
-    for pool in common::pools() {
+    for pool in segloss_tests::pools() {
         let threads = pool.current_num_threads();
         for isa in [Isa::Portable, Isa::detect()] {
             let mut got = vec![0.0f32; 9];
@@ -724,7 +722,7 @@ fn kernel_pass1_fallback_is_decided_for_the_batch() {
         engine::forward(&loss, &input, &mut []).unwrap().to_bits(),
         value.to_bits()
     );
-    for pool in common::pools() {
+    for pool in segloss_tests::pools() {
         let threads = pool.current_num_threads();
         for isa in [Isa::Portable, Isa::detect()] {
             let mut got = vec![0.0f32; pred.len()];
