@@ -3,7 +3,8 @@
 
 Writes
   tests/golden/edt.json       EDT (scipy), signed maps (one_hot2dist), DPCE penalty maps
-  tests/golden/boundary.json  boundary and Hausdorff losses (value, gradient), schedules
+  tests/golden/boundary.json  boundary, Hausdorff and log-Hausdorff losses, Dice + boundary / HD
+                              compounds (value, gradient), schedules
 
 Run from the repository root with the venv made by scripts/setup-python.sh:
 
@@ -18,12 +19,16 @@ scripts/golden/README.md, section "gen_boundary.py").
 from __future__ import annotations
 
 import json
+import sys
 import math
 import warnings
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from specs import spec_of  # noqa: E402  (the case's segloss spec)
 import scipy
 import scipy.ndimage as ndi
 import torch
@@ -31,7 +36,7 @@ import torch.nn.functional as F
 
 import edt as seunglab_edt
 import monai
-from monai.losses import HausdorffDTLoss, LogHausdorffDTLoss
+from monai.losses import DiceLoss, HausdorffDTLoss, LogHausdorffDTLoss
 
 torch.set_default_dtype(torch.float64)
 
@@ -289,11 +294,14 @@ def gen_maps():
 # --------------------------------------------------------------------------
 
 LOSS_CASES = []
+MEMBER_CHECKS: dict[str, int] = {}  # compound cross-check -> number of cases
 
 
-def loss_inputs(name, shape, act, ignore, full_sample=False):
+def loss_inputs(name, shape, act, ignore, full_sample=False, empty_sample=False):
     """Labels, logits/probabilities and one-hot target; probabilities kept > 1e-3 away from
-    the threshold 0.5 so that an f32 implementation thresholds them the same way."""
+    the threshold 0.5 so that an f32 implementation thresholds them the same way.
+    `full_sample`: class 1 fills the last sample; `empty_sample`: the last sample is all
+    background (label 0 everywhere: no foreground voxel)."""
     rng = rng_for(name)
     B, C, *sp = shape
     classes = 2 if (act == "sigmoid" and C == 1) else C
@@ -301,6 +309,8 @@ def loss_inputs(name, shape, act, ignore, full_sample=False):
         labels = blob_labels(rng, B, sp, classes)
         if full_sample:
             labels[-1] = 1
+        if empty_sample:
+            labels[-1] = 0
         g = one_hot(labels, classes)
         g = g[:, 1:2] if classes != C else g     # single sigmoid channel: g = label
         if act == "none":
@@ -326,14 +336,19 @@ def loss_inputs(name, shape, act, ignore, full_sample=False):
     return labels, pred, g, valid
 
 
-def boundary_case(name, shape, act="softmax", spacing=None, include_background=False,
-                  ignore=None, precomputed=False, full_sample=False):
-    B, C, *sp = shape
-    spacing = tuple(spacing or [1.0] * len(sp))
-    labels, pred, g, valid = loss_inputs(name, shape, act, ignore, full_sample)
-    first = 0 if (include_background or C == 1) else 1
+def first_class(C, include_background):
+    return 0 if (include_background or C == 1) else 1
+
+
+def boundary_leaf(name, pred, g, valid, act, spacing, include_background):
+    """The boundary loss (value, dL/dpred, the target's maps), checked: the maps against a
+    brute-force one_hot2dist, the value against the authors' SurfaceLoss (no invalid pixel)."""
+    B, C = pred.shape[:2]
+    first = first_class(C, include_background)
     # the target's maps: labels one-hot (ignored labels in no class); binary channel: label == 1
     maps = np.stack([one_hot2dist(g[b] > 0.5, spacing) for b in range(B)])
+    close(maps, np.stack([one_hot2dist_brute(g[b] > 0.5, spacing) for b in range(B)]), TOL,
+          name + " (maps, brute force)")
     z = torch.tensor(pred, requires_grad=True)
     s = activate(z, act)
     phi = torch.tensor(maps)
@@ -342,38 +357,76 @@ def boundary_case(name, shape, act="softmax", spacing=None, include_background=F
     value = (s[:, idc] * phi[:, idc] * v).sum() / (len(idc) * v.sum())
     value.backward()
     # second path: the authors' SurfaceLoss, einsum then mean, in its float32 (no ignore)
-    if ignore is None:
+    if valid.all():
         with torch.no_grad():
             pc, dc = s[:, idc].float(), phi[:, idc].float()
             theirs = torch.einsum("bk...,bk...->bk...", pc, dc).mean()
             close(theirs.item(), value.item(), 1e-5, name + " (SurfaceLoss, float32)")
             mean64 = (s[:, idc] * phi[:, idc]).mean()
             close(mean64.item(), value.item(), TOL, name + " (mean over b, k, pixels)")
+    return value.item(), z.grad.numpy().copy(), maps
+
+
+def check_absent_classes_blank(name, g, maps=None, fields=None):
+    """A class absent from a sample (e.g. every foreground class of an empty sample) has a
+    zero signed map (one_hot2dist leaves it blank) and a zero MONAI field (all background)."""
+    B, C = g.shape[:2]
+    hits = 0
+    for b in range(B):
+        for c in range(C):
+            if not (g[b, c] > 0.5).any():
+                hits += 1
+                if maps is not None:
+                    assert (maps[b, c] == 0).all(), f"{name}: map of absent class {c} in sample {b}"
+                if fields is not None:
+                    assert (fields[b, c] == 0).all(), f"{name}: field of absent class {c} in sample {b}"
+    assert hits > 0, name
+
+
+def boundary_case(name, shape, act="softmax", spacing=None, include_background=False,
+                  ignore=None, precomputed=False, full_sample=False, empty_sample=False):
+    B, C, *sp = shape
+    spacing = tuple(spacing or [1.0] * len(sp))
+    labels, pred, g, valid = loss_inputs(name, shape, act, ignore, full_sample, empty_sample)
+    value, grad, maps = boundary_leaf(name, pred, g, valid, act, spacing, include_background)
+    if empty_sample:
+        assert not (labels[-1] > 0).any()
+        check_absent_classes_blank(name, g, maps=maps)
     LOSS_CASES.append({
         "name": name, "loss": "boundary", "activation": act, "shape": list(shape),
         "params": {"spacing": list(spacing), "include_background": include_background,
                    "ignore_index": ignore, "precomputed": precomputed},
         "pred": short(pred), "labels": ints(labels),
         "maps": short(maps) if precomputed else None,
-        "value": value.item(), "grad": short(z.grad.numpy()),
+        "value": value, "grad": short(grad),
     })
 
 
-def hd_case(name, shape, act="softmax", spacing=None, include_background=False, alpha=2.0,
-            log=False, ignore=None):
-    B, C, *sp = shape
-    unit = spacing is None
-    spacing = tuple(spacing or [1.0] * len(sp))
-    labels, pred, g, valid = loss_inputs(name, shape, act, ignore)
-    first = 0 if (include_background or C == 1) else 1
+def monai_field_brute(fg, spacing):
+    """MONAI's distance field by brute force: the distance of each voxel to the nearest voxel
+    of the other side; 0 everywhere when the mask is all or nothing."""
+    if not fg.any() or fg.all():
+        return np.zeros(fg.shape)
+    return np.where(fg, np.sqrt(brute_sq(~fg, spacing)), np.sqrt(brute_sq(fg, spacing)))
+
+
+def hd_leaf(name, pred, g, valid, act, spacing, include_background, alpha, log, monai_check):
+    """The Hausdorff DT loss (value, dL/dpred, the target's fields), checked: the fields
+    against a brute force, and, with `monai_check`, value and gradient against MONAI's module."""
+    B, C = pred.shape[:2]
+    first = first_class(C, include_background)
     z = torch.tensor(pred, requires_grad=True)
     s = activate(z, act)
     sn = s.detach().numpy()
-    dist = np.zeros(shape)
+    dist = np.zeros(pred.shape)
+    fields = np.zeros(pred.shape)
     for b in range(B):
         for c in range(first, C):
-            dist[b, c] = (monai_field(sn[b, c] > 0.5, spacing) ** alpha
-                          + monai_field(g[b, c] > 0.5, spacing) ** alpha)
+            fs, fg = monai_field(sn[b, c] > 0.5, spacing), monai_field(g[b, c] > 0.5, spacing)
+            close(fs, monai_field_brute(sn[b, c] > 0.5, spacing), TOL, name + " (prediction field)")
+            close(fg, monai_field_brute(g[b, c] > 0.5, spacing), TOL, name + " (target field)")
+            fields[b, c] = fg
+            dist[b, c] = fs ** alpha + fg ** alpha
     gt = torch.tensor(g)
     v = torch.tensor(valid, dtype=torch.float64).unsqueeze(1)
     idc = list(range(first, C))
@@ -383,8 +436,7 @@ def hd_case(name, shape, act="softmax", spacing=None, include_background=False, 
         value = torch.log(value + 1)
     value.backward()
     grad = z.grad.numpy().copy()
-    monai_checked = unit and ignore is None and len(sp) in (2, 3)
-    if monai_checked:
+    if monai_check:
         # second path: MONAI's module (its distance fields are cast to float32)
         cls = LogHausdorffDTLoss if log else HausdorffDTLoss
         with warnings.catch_warnings():
@@ -396,11 +448,161 @@ def hd_case(name, shape, act="softmax", spacing=None, include_background=False, 
             vm.backward()
         close(vm.item(), value.item(), 1e-6, name + " (MONAI value)")
         close(zm.grad.numpy(), grad, 1e-6, name + " (MONAI gradient)")
+    return value.item(), grad, fields
+
+
+def hd_case(name, shape, act="softmax", spacing=None, include_background=False, alpha=2.0,
+            log=False, ignore=None, empty_sample=False, loss="hausdorff"):
+    """A `hausdorff` case, or (loss="log_hausdorff") a case of the preset, whose params are
+    hausdorff's without `log` (the preset sets it)."""
+    B, C, *sp = shape
+    unit = spacing is None
+    spacing = tuple(spacing or [1.0] * len(sp))
+    log = log or loss == "log_hausdorff"
+    labels, pred, g, valid = loss_inputs(name, shape, act, ignore, empty_sample=empty_sample)
+    monai_checked = unit and ignore is None and len(sp) in (2, 3)
+    value, grad, fields = hd_leaf(name, pred, g, valid, act, spacing, include_background, alpha, log,
+                                  monai_checked)
+    if empty_sample:
+        assert not (labels[-1] > 0).any()
+        check_absent_classes_blank(name, g[:, first_class(C, include_background):],
+                                   fields=fields[:, first_class(C, include_background):])
+    params = {"spacing": list(spacing), "include_background": include_background,
+              "alpha": alpha, "log": log, "ignore_index": ignore, "monai_checked": monai_checked}
+    if loss == "log_hausdorff":
+        del params["log"]
     LOSS_CASES.append({
-        "name": name, "loss": "hausdorff", "activation": act, "shape": list(shape),
-        "params": {"spacing": list(spacing), "include_background": include_background,
-                   "alpha": alpha, "log": log, "ignore_index": ignore,
-                   "monai_checked": monai_checked},
+        "name": name, "loss": loss, "activation": act, "shape": list(shape),
+        "params": params,
+        "pred": short(pred), "labels": ints(labels), "maps": None,
+        "value": value, "grad": short(grad),
+    })
+
+
+# ---- Dice + boundary / Hausdorff compounds -------------------------------------
+
+# the Dice member: segloss `dice` = MONAI DiceLoss with these options (and softmax / sigmoid)
+DICE_MEMBER = {"include_background": True, "batch": False, "reduction": "mean",
+               "smooth_nr": 1e-5, "smooth_dr": 1e-5, "squared_pred": False, "jaccard": False}
+
+
+def monai_dice_member(z, g, act):
+    """MONAI DiceLoss(include_background, softmax / sigmoid, smooth 1e-5, batch False, mean) on
+    the logits and the one-hot (single sigmoid channel: label) target, float64."""
+    p = DICE_MEMBER
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = DiceLoss(include_background=p["include_background"], to_onehot_y=False,
+                     sigmoid=act == "sigmoid", softmax=act == "softmax",
+                     squared_pred=p["squared_pred"], jaccard=p["jaccard"], smooth_nr=p["smooth_nr"],
+                     smooth_dr=p["smooth_dr"], batch=p["batch"], reduction=p["reduction"])
+        return m(z, torch.tensor(g))
+
+
+def hand_dice_member(z, g, act):
+    """The same Dice by hand: mean over (b, c) of 1 - (2 tp + nr) / (sum_s + sum_g + dr)."""
+    p = DICE_MEMBER
+    s, gt = activate(z, act), torch.tensor(g)
+    d = list(range(2, s.dim()))
+    tp, ss, sg = (s * gt).sum(d), s.sum(d), gt.sum(d)
+    return (1 - (2 * tp + p["smooth_nr"]) / (ss + sg + p["smooth_dr"])).mean()
+
+
+def schedule_replay(key, epochs):
+    """(region, boundary) weights at epochs 0 .. epochs-1, replayed one epoch at a time as the
+    reference loops run: JunMa11/SegWithDistMap train_LA_BD.py / train_LA_HD.py (after each
+    epoch alpha -= step; if alpha <= step: alpha = step; weights (alpha, 1 - alpha)) and
+    LIVIAETS/boundary-loss scheduler.StealWeight(to_steal=0.01) from isles.make's (1, 0.01)."""
+    seq = []
+    if key in ("boundary", "hausdorff"):
+        step = {"boundary": 0.01, "hausdorff": 0.001}[key]
+        alpha = 1.0
+        for _ in range(epochs):
+            seq.append((alpha, 1.0 - alpha))
+            alpha -= step
+            if alpha <= step:
+                alpha = step
+    else:
+        assert key == "kervadec", key
+        w = [1.0, 0.01]
+        for _ in range(epochs):
+            seq.append(tuple(w))
+            w = [max(0.1, w[0] - 0.01), w[1] + 0.01]
+    return seq
+
+
+def compound_case(name, loss, shape, act="softmax", spacing=None, schedule=None, epoch=None,
+                  lambda_dice=None, lambda_member=None, alpha=2.0):
+    """`dice_boundary` / `dice_hausdorff`: w_region * Dice + w_boundary * (boundary | HD), the
+    weights the schedule's at the epoch unless given (`schedule` / `epoch` None: the
+    compound's defaults, boundary | hausdorff and 0). Golden: one autograd graph (MONAI
+    DiceLoss + the member's formula); checked against w_r * (the Dice by hand) + w_b * (the
+    leaf reference, boundary_leaf / hd_leaf, with its own checks), to 1e-12."""
+    B, C, *sp = shape
+    bd = loss == "dice_boundary"
+    unit = spacing is None
+    spacing = tuple(spacing or [1.0] * len(sp))
+    key = schedule or ("boundary" if bd else "hausdorff")
+    e = epoch or 0
+    w_r, w_b = schedule_replay(key, e + 1)[e]
+    if lambda_dice is not None:
+        w_r = lambda_dice
+    if lambda_member is not None:
+        w_b = lambda_member
+    labels, pred, g, valid = loss_inputs(name, shape, act, None)
+    first = first_class(C, False)  # the member's include_background: false
+    idc = list(range(first, C))
+
+    # golden: one graph
+    z = torch.tensor(pred, requires_grad=True)
+    s = activate(z, act)
+    dice = monai_dice_member(z, g, act)
+    if bd:
+        phi = torch.tensor(np.stack([one_hot2dist(g[b] > 0.5, spacing) for b in range(B)]))
+        member = (s[:, idc] * phi[:, idc]).sum() / (len(idc) * B * math.prod(sp))
+    else:
+        sn = s.detach().numpy()
+        dist = np.zeros(shape)
+        for b in range(B):
+            for c in idc:
+                dist[b, c] = (monai_field(sn[b, c] > 0.5, spacing) ** alpha
+                              + monai_field(g[b, c] > 0.5, spacing) ** alpha)
+        gt = torch.tensor(g)
+        member = ((s[:, idc] - gt[:, idc]) ** 2 * torch.tensor(dist[:, idc])).mean()
+    value = w_r * dice + w_b * member
+    value.backward()
+    grad = z.grad.numpy().copy()
+
+    # second path: the Dice by hand and the leaf reference, separately
+    zd = torch.tensor(pred, requires_grad=True)
+    vd = hand_dice_member(zd, g, act)
+    vd.backward()
+    zm = torch.tensor(pred, requires_grad=True)
+    vmd = monai_dice_member(zm, g, act)
+    vmd.backward()
+    close(vmd.item(), vd.item(), TOL, name + " (MONAI DiceLoss vs hand Dice)")
+    close(zm.grad.numpy(), zd.grad.numpy(), TOL, name + " (MONAI DiceLoss vs hand Dice, gradient)")
+    if bd:
+        vb, gb, _ = boundary_leaf(name, pred, g, valid, act, spacing, False)
+        what = "boundary_leaf"
+    else:
+        monai_check = unit and len(sp) in (2, 3)
+        vb, gb, _ = hd_leaf(name, pred, g, valid, act, spacing, False, alpha, False, monai_check)
+        what = "hd_leaf" + (" + MONAI HausdorffDTLoss" if monai_check else "")
+    close(w_r * vd.item() + w_b * vb, value.item(), TOL, name + " (w_r Dice + w_b leaf)")
+    close(w_r * zd.grad.numpy() + w_b * gb, grad, TOL, name + " (w_r Dice + w_b leaf, gradient)")
+    MEMBER_CHECKS[f"{loss}: MONAI DiceLoss = hand Dice, w_r Dice + w_b {what}"] = \
+        MEMBER_CHECKS.get(f"{loss}: MONAI DiceLoss = hand Dice, w_r Dice + w_b {what}", 0) + 1
+
+    m = "boundary" if bd else "hd"
+    params = {"schedule": schedule, "epoch": epoch, "lambda_dice": lambda_dice,
+              ("lambda_boundary" if bd else "lambda_hd"): lambda_member,
+              **DICE_MEMBER, f"{m}_spacing": list(spacing), f"{m}_include_background": False}
+    if not bd:
+        params["hd_alpha"] = alpha
+    LOSS_CASES.append({
+        "name": name, "loss": loss, "activation": act, "shape": list(shape),
+        "params": params, "weights": [w_r, w_b],
         "pred": short(pred), "labels": ints(labels), "maps": None,
         "value": value.item(), "grad": short(grad),
     })
@@ -432,27 +634,45 @@ def gen_losses():
     hd_case("hd_softmax_1d", (2, 3, 29))
     hd_case("hd_softmax_2d_ignore", (2, 3, 6, 7), ignore=255)
 
+    # an empty sample (no foreground voxel): blank maps (one_hot2dist), zero fields (MONAI)
+    boundary_case("boundary_softmax_2d_aniso_empty_sample", (2, 3, 7, 9), spacing=(1.5, 0.5),
+                  empty_sample=True)
+    boundary_case("boundary_sigmoid_2d_binary_aniso_empty_sample", (2, 1, 8, 8), act="sigmoid",
+                  spacing=(1.5, 0.5), empty_sample=True)
+    hd_case("hd_softmax_2d_empty_sample", (2, 3, 7, 9), empty_sample=True)
+    hd_case("hd_softmax_3d_aniso_empty_sample", (2, 3, 4, 5, 6), spacing=(2.5, 0.75, 1.25),
+            empty_sample=True)
+
+    # the log_hausdorff preset (MONAI LogHausdorffDTLoss)
+    hd_case("log_hausdorff_softmax_2d", (2, 3, 7, 9), loss="log_hausdorff")
+    hd_case("log_hausdorff_sigmoid_2d_bg_alpha1", (1, 3, 6, 7), act="sigmoid", include_background=True,
+            alpha=1.0, loss="log_hausdorff")
+    hd_case("log_hausdorff_softmax_3d_aniso", (1, 3, 4, 5, 6), spacing=(2.5, 0.75, 1.25),
+            loss="log_hausdorff")
+
+    # Dice + boundary / Hausdorff, weighted by a schedule at an epoch
+    compound_case("dice_boundary_softmax_2d_epoch30", "dice_boundary", (2, 3, 7, 9), epoch=30)
+    compound_case("dice_boundary_softmax_3d_aniso_kervadec_epoch5", "dice_boundary", (1, 3, 4, 5, 6),
+                  spacing=(2.5, 0.75, 1.25), schedule="kervadec", epoch=5)
+    compound_case("dice_boundary_sigmoid_2d_aniso_epoch120_lambda_boundary", "dice_boundary", (2, 1, 8, 8),
+                  act="sigmoid", spacing=(1.5, 0.5), schedule="boundary", epoch=120, lambda_member=2.0)
+    compound_case("dice_boundary_softmax_2d_lambdas", "dice_boundary", (2, 3, 6, 7),
+                  lambda_dice=0.75, lambda_member=0.25)
+    compound_case("dice_hausdorff_softmax_2d_epoch500", "dice_hausdorff", (2, 3, 7, 9), epoch=500)
+    compound_case("dice_hausdorff_softmax_3d_aniso_boundary_epoch40", "dice_hausdorff", (1, 3, 4, 5, 6),
+                  spacing=(2.5, 0.75, 1.25), schedule="boundary", epoch=40)
+    compound_case("dice_hausdorff_sigmoid_2d_kervadec_lambdas_alpha1", "dice_hausdorff", (2, 1, 8, 8),
+                  act="sigmoid", schedule="kervadec", epoch=3, lambda_dice=1.0, lambda_member=0.25,
+                  alpha=1.0)
+
 
 def gen_schedules():
     """Replays of the reference loops, one epoch at a time, as the Python code runs them."""
     epochs = list(range(0, 12)) + [50, 97, 98, 99, 100, 101, 150, 500, 997, 998, 999, 1000, 1001, 1500]
     out = {}
-    for key, step in (("boundary", 0.01), ("hausdorff", 0.001)):
-        # JunMa11/SegWithDistMap train_LA_BD.py / train_LA_HD.py: after each epoch
-        #   alpha -= step; if alpha <= step: alpha = step
-        alpha, seq = 1.0, []
-        for e in range(max(epochs) + 1):
-            seq.append(alpha)
-            alpha -= step
-            if alpha <= step:
-                alpha = step
-        out[key] = [[e, seq[e], 1.0 - seq[e]] for e in epochs]
-    # LIVIAETS/boundary-loss scheduler.StealWeight(to_steal=0.01), weights from isles.make
-    w, seq = [1.0, 0.01], []
-    for e in range(max(epochs) + 1):
-        seq.append(tuple(w))
-        w = [max(0.1, w[0] - 0.01), w[1] + 0.01]
-    out["kervadec"] = [[e, seq[e][0], seq[e][1]] for e in epochs]
+    for key in ("boundary", "hausdorff", "kervadec"):
+        seq = schedule_replay(key, max(epochs) + 1)
+        out[key] = [[e, seq[e][0], seq[e][1]] for e in epochs]
     return out
 
 
@@ -478,6 +698,8 @@ def main():
     gen_maps()
     write(OUT_EDT, versions, {"edt": EDT_CASES, "signed": SIGNED_CASES, "penalty": PENALTY_CASES})
     gen_losses()
+    for c in LOSS_CASES:
+        c["spec"] = spec_of(c)
     write(OUT_LOSS, versions, {"losses": LOSS_CASES, "schedule": gen_schedules()})
     for path in (OUT_EDT, OUT_LOSS):  # re-read and check the files
         data = json.loads(path.read_text())
@@ -487,6 +709,8 @@ def main():
     for c in LOSS_CASES:
         assert math.isfinite(c["value"]) and len(c["grad"]) == math.prod(c["shape"]), c["name"]
         print(f"  {c['name']}: {c['value']:.10g}")
+    for what, n in MEMBER_CHECKS.items():
+        print(f"  cross-check {what}: {n} cases")
 
 
 if __name__ == "__main__":

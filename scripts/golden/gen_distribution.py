@@ -22,8 +22,8 @@ the JSON stays short.
 Every case is computed twice (the library reference and an independent
 formula written out by hand) and the two must agree to 1e-12 (relative to
 max(1, |value|)), for the value and, where both paths are differentiable, the
-gradient.  The focal cases are also compared with MONAI's FocalLoss module,
-which computes in float32, to 1e-5.
+gradient.  The focal and monai_focal cases are also compared with MONAI's
+FocalLoss module, which computes in float32, to 1e-5.
 """
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from specs import spec_of  # noqa: E402  (the case's segloss spec)
 import torch
 import torch.nn.functional as F
 
@@ -511,6 +514,52 @@ def check_focal_module(c: Ctx, z):
     assert torch.allclose(got, want, rtol=1e-5, atol=1e-5), float((got - want).abs().max())
 
 
+# ---- monai_focal: MONAI's FocalLoss(gamma), its "mean" over B * C * pixels ------
+
+def monai_focal_target(c: Ctx):
+    """What FocalLoss takes: labels (B, 1, ...) with to_onehot_y for softmax, else the target."""
+    one_hot = (not c.dense) and c.C > 1 and c.act == "softmax"
+    return (c.labels.unsqueeze(1) if one_hot else c.g), one_hot
+
+
+def ref_monai_focal(c: Ctx, z):
+    """MONAI's softmax_focal_loss / sigmoid_focal_loss (what FocalLoss.forward calls, with
+    alpha = None), then FocalLoss's reduction "mean": the mean over all B * C * pixels."""
+    assert bool(c.valid.all()), "monai_focal cases have no invalid pixels (MONAI's mean is over all)"
+    f = softmax_focal_loss if c.act == "softmax" else sigmoid_focal_loss
+    return f(z, c.g, c.params["gamma"], None).mean()
+
+
+def alt_monai_focal(c: Ctx, z):
+    """The hand focal terms (focal with alpha = None) summed and divided by N * C."""
+    c0 = Ctx(**{**vars(c), "params": {**c.params, "alpha": None}})
+    elt = focal_sigmoid_hand(c0, z) if c.act == "sigmoid" else focal_categorical_hand(c0, z)
+    return (elt * c.vf).sum() / (c.N * c.C)
+
+
+def check_monai_focal_module(c: Ctx, z):
+    """MONAI's FocalLoss(gamma, reduction="mean") module itself (float32 inside): value and
+    gradient to 1e-5."""
+    target, one_hot = monai_focal_target(c)
+    mod = FocalLoss(to_onehot_y=one_hot, gamma=c.params["gamma"], reduction="mean",
+                    use_softmax=(c.act == "softmax"))
+    zm = z.detach().clone().requires_grad_(True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = mod(zm, target)
+    got.backward()
+    z2 = z.detach().clone().requires_grad_(True)
+    want = ref_monai_focal(c, z2)
+    want.backward()
+    assert abs(got.item() - want.item()) <= 1e-5 * max(1.0, abs(want.item())), (got.item(), want.item())
+    gd = (zm.grad - z2.grad).abs().max().item()
+    assert gd <= 1e-5 * max(1.0, z2.grad.abs().max().item()), gd
+    MONAI_FOCAL_CHECKS.append(abs(got.item() - want.item()))
+
+
+MONAI_FOCAL_CHECKS: list[float] = []
+
+
 # ---- dpce -----------------------------------------------------------------
 
 def ref_dpce(c: Ctx, z):
@@ -543,6 +592,7 @@ LOSSES = {
     "topk_threshold": (ref_topk_threshold, alt_topk_threshold),
     "focal": (ref_focal, alt_focal),
     "dpce": (ref_dpce, alt_dpce),
+    "monai_focal": (ref_monai_focal, alt_monai_focal),
 }
 
 
@@ -673,6 +723,8 @@ def compute(name, loss, act, shape, params, layout, dtype, ignore, pred, labels,
         assert gdiff <= TOL * max(1.0, np.abs(grad).max()), (name, gdiff)
     if loss == "focal":
         check_focal_module(c, z.detach())
+    if loss == "monai_focal":
+        check_monai_focal_module(c, z.detach())
 
     if labels is not None:
         tjson = {"kind": "labels", "dtype": dtype, "values": labels.reshape(-1).tolist(), "ignore_index": ignore}
@@ -827,10 +879,18 @@ def build_cases():
     case("dpce_sigmoid_2d_ignore_i64", "dpce", "sigmoid", S2, R, dtype="i64", ignore=-1, penalty=True)
     case("dpce_sigmoid_c1_dense", "dpce", "sigmoid", C1, R, target="dense", penalty=True)
 
+    # ---------------- monai_focal (preset: FocalLoss(gamma), the mean over B * C * pixels)
+    MF = lambda gamma: {"gamma": gamma, "reduction": "element_mean"}  # noqa: E731
+    case("monai_focal_softmax_2d_g2", "monai_focal", "softmax", S2B, MF(2.0), dtype="u8")
+    case("monai_focal_sigmoid_1d_g2", "monai_focal", "sigmoid", S1, MF(2.0), dtype="u8")
+    case("monai_focal_sigmoid_c1_g05", "monai_focal", "sigmoid", C1, MF(0.5), dtype="u8")
+
 
 def write_json():
     head = {"generator": "scripts/golden/gen_distribution.py", "torch": torch.__version__, "monai": monai.__version__}
     # one case per line: compact, but diffs stay readable
+    for cs in CASES:
+        cs["spec"] = spec_of(cs)
     body = ",\n".join(json.dumps(cs, separators=(",", ":")) for cs in CASES)
     text = json.dumps(head, separators=(",", ":"))[:-1] + ',"cases":[\n' + body + "\n]}\n"
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -852,6 +912,9 @@ def reload_and_summarize():
         print(f"{cs['name']:<52} {cs['loss']:<15} {cs['activation']:<8} {cs['layout']:<13} "
               f"{str(tuple(cs['shape'])):<18} {tk:<12} value={cs['value']:.12g} "
               f"|grad|max={max(abs(v) for v in cs['grad']):.3e}")
+    if MONAI_FOCAL_CHECKS:
+        print(f"monai_focal: MONAI FocalLoss module (float32) agrees on {len(MONAI_FOCAL_CHECKS)} cases, "
+              f"max value diff {max(MONAI_FOCAL_CHECKS):.2e}", file=sys.stderr)
     print(f"{len(data['cases'])} cases, {OUT.stat().st_size} bytes -> {OUT.relative_to(REPO)} "
           f"(torch {data['torch']}, monai {data['monai']})")
 

@@ -36,6 +36,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from specs import spec_of  # noqa: E402  (the case's segloss spec)
 import torch
 import torch.nn.functional as F
 
@@ -860,6 +863,45 @@ def ref_paper_dice(c, z):
     return -dc.mean()
 
 
+def paper_tp_fp_fn(x, gt, axes, mask):
+    """SegLoss losses_pytorch/dice_loss.py get_tp_fp_fn (square=False): y_onehot by scatter,
+    tp/fp/fn multiplied by the loss mask (unbind/stack as in the code), summed over axes."""
+    y_onehot = torch.zeros(x.shape)
+    y_onehot.scatter_(1, gt.long(), 1)
+    tp = x * y_onehot
+    fp = x * (1 - y_onehot)
+    fn = (1 - x) * y_onehot
+    if mask is not None:
+        tp = torch.stack(tuple(x_i * mask[:, 0] for x_i in torch.unbind(tp, dim=1)), dim=1)
+        fp = torch.stack(tuple(x_i * mask[:, 0] for x_i in torch.unbind(fp, dim=1)), dim=1)
+        fn = torch.stack(tuple(x_i * mask[:, 0] for x_i in torch.unbind(fn, dim=1)), dim=1)
+    return tp.sum(axes), fp.sum(axes), fn.sum(axes)
+
+
+def paper_focal_tversky_code(z, gt, mask):
+    """SegLoss losses_pytorch/dice_loss.py FocalTversky_loss(tversky_kwargs={apply_nonlin:
+    softmax_helper, batch_dice: False, do_bg: True, smooth: 1.}, gamma=0.75).forward: its
+    TverskyLoss (alpha = 0.3 on fp, beta = 0.7 on fn) returns -mean(T) over (b, c), and
+    FocalTversky_loss returns (1 + that) ** 0.75. FocalTversky_loss.forward passes no loss
+    mask; invalid pixels go to its TverskyLoss's `loss_mask` (as for paper_dice)."""
+    smooth, alpha, beta, gamma = 1.0, 0.3, 0.7, 0.75
+    x = torch.softmax(z, 1)
+    axes = list(range(2, x.dim()))  # batch_dice=False
+    tp, fp, fn = paper_tp_fp_fn(x, gt, axes, mask)
+    tversky = (tp + smooth) / (tp + alpha * fp + beta * fn + smooth)
+    tversky_loss = 1 + (-tversky.mean())
+    return torch.pow(tversky_loss, gamma)
+
+
+def ref_paper_focal_tversky(c, z):
+    """The paper's code on each sample alone, then the mean over the samples (segloss's
+    per-sample form; the code itself takes one mean over (b, c): equal for B = 1)."""
+    gt, mask = nnunet_inputs(c)  # ignored/masked pixels: label 0 and loss mask 0
+    vals = [paper_focal_tversky_code(z[b:b + 1], gt[b:b + 1], None if mask is None else mask[b:b + 1])
+            for b in range(z.shape[0])]
+    return torch.stack(vals).mean()
+
+
 LOSSES = {
     "dice": (ref_dice, alt_region("dice")),
     "iou": (ref_iou, alt_region("iou")),
@@ -880,6 +922,8 @@ LOSSES = {
     "nnunet_dice_ce": (ref_nnunet_dice_ce, alt_nnunet_dice_ce),
     "smp_dice": (ref_smp_dice, alt_smp_dice),
     "paper_dice": (ref_paper_dice, alt_nnunet_dice),  # same formula, smooth 1
+    # = focal_tversky_mean(alpha 0.3, beta 0.7, gamma 4/3, smooth 1): the hand formula of that
+    "paper_focal_tversky": (ref_paper_focal_tversky, alt_region("focal_tversky_mean")),
 }
 
 
@@ -1023,7 +1067,28 @@ def extra_stats_direct(c, z0, value, grad, name):
     assert_close(name, stats.__name__, v, g, value, grad, TOL)
 
 
+def extra_paper_focal_tversky(c, z0, value, grad, name):
+    """paper_focal_tversky = focal_tversky_mean with the code's constants: MONAI's TverskyLoss
+    path of focal_tversky_mean and the hand formula on the directly summed statistics agree;
+    the code run on the whole batch at once is the same for B = 1 (a note otherwise)."""
+    v, g = value_grad(ref_focal_tversky_mean, c, z0)
+    assert_close(name, "paper_focal_tversky: MONAI TverskyLoss (focal_tversky_mean)", v, g, value, grad, TOL)
+    v, g = value_grad(lambda c, z: hand_region(c, z, "focal_tversky_mean", stats=stats_direct), c, z0)
+    assert_close(name, "stats_direct", v, g, value, grad, TOL)
+
+    def whole(c, z):
+        gt, mask = nnunet_inputs(c)
+        return paper_focal_tversky_code(z, gt, mask)
+    v, g = value_grad(whole, c, z0)
+    if c.g.shape[0] == 1:
+        assert_close(name, "paper FocalTversky_loss on the whole batch (B = 1)", v, g, value, grad, TOL)
+    else:
+        print(f"note: {name}: the paper's FocalTversky_loss on the whole batch (one mean over samples and "
+              f"classes) gives {v:.12g}; golden (per sample, then the mean) {value:.12g}", file=sys.stderr)
+
+
 EXTRAS = {
+    "paper_focal_tversky": [extra_paper_focal_tversky],
     "dice": [extra_monai_ignore_index, extra_monai_onehot32, extra_stats_direct],
     "iou": [extra_monai_ignore_index, extra_stats_direct],
     "tversky": [extra_monai_ignore_index, extra_stats_direct],
@@ -1069,8 +1134,10 @@ DEFAULTS = {
     "nnunet_dice_ce": {"smooth": 1e-5, "weight_ce": 1.0, "weight_dice": 1.0},
     "smp_dice": {"smooth": 0.0, "eps": 1e-7},
     "paper_dice": {"smooth": 1.0},
+    # the paper's code's constants (its exponent 0.75 = 1/gamma), as focal_tversky_mean's parameters
+    "paper_focal_tversky": {"alpha": 0.3, "beta": 0.7, "gamma": 4.0 / 3.0, "smooth_nr": 1.0, "smooth_dr": 1.0},
 }
-COUPLED_LOSSES = {"focal_tversky_mean", "gdice", "pgdice"}
+COUPLED_LOSSES = {"focal_tversky_mean", "gdice", "pgdice", "paper_focal_tversky"}
 
 
 def make_params(loss, over):
@@ -1370,10 +1437,16 @@ def build_cases():
     case("paper_dice_softmax_1d", "paper_dice", "softmax", S1B, dtype="u8")
     case("paper_dice_softmax_2d_mask_ignore", "paper_dice", "softmax", S2B, dtype="u8", ignore=255, mask=True)
     case("paper_dice_softmax_3d", "paper_dice", "softmax", S3, dtype="u16")
+    case("paper_focal_tversky_softmax_2d", "paper_focal_tversky", "softmax", S2, dtype="u8")
+    case("paper_focal_tversky_softmax_1d_batch2", "paper_focal_tversky", "softmax", S1B, dtype="u8")
+    case("paper_focal_tversky_softmax_3d_mask_ignore", "paper_focal_tversky", "softmax", S3, dtype="u8",
+         ignore=255, mask=True)
 
 
 def write_json():
     head = {"generator": "scripts/golden/gen_region.py", "torch": torch.__version__, "monai": monai.__version__}
+    for cs in CASES:
+        cs["spec"] = spec_of(cs)
     body = ",\n".join(json.dumps(cs, separators=(",", ":")) for cs in CASES)
     text = json.dumps(head, separators=(",", ":"))[:-1] + ',"cases":[\n' + body + "\n]}\n"
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -1383,7 +1456,7 @@ def write_json():
 def reload_and_summarize():
     data = json.loads(OUT.read_text())
     assert len({cs["name"] for cs in data["cases"]}) == len(data["cases"])
-    keys = ["name", "loss", "params", "activation", "layout", "shape", "pred", "target", "mask", "penalty", "value", "grad"]
+    keys = ["name", "loss", "params", "activation", "layout", "shape", "pred", "target", "mask", "penalty", "value", "grad", "spec"]
     for cs in data["cases"]:
         assert list(cs) == keys, cs["name"]
         p = cs["params"]
