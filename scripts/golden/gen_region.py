@@ -275,6 +275,11 @@ def f_iou(p, st):
     return 1 - (st.tp + p["smooth_nr"]) / (st.sum_s + st.sum_g - st.tp + p["smooth_dr"])
 
 
+def f_log_cosh_dice(p, st):
+    d = 1 - (2 * st.tp + p["smooth_nr"]) / (st.sum_s + st.sum_g + p["smooth_dr"])
+    return torch.log((torch.exp(d) + torch.exp(-d)) / 2)
+
+
 def tversky_index(p, st, alpha, beta):
     fp, fn = st.sum_s - st.tp, st.sum_g - st.tp
     return (st.tp + p["smooth_nr"]) / (st.tp + alpha * fp + beta * fn + p["smooth_dr"])
@@ -340,7 +345,7 @@ def f_mcc(p, st):
 
 
 PER_CLASS = {"dice": f_dice, "iou": f_iou, "tversky": f_tversky, "focal_tversky": f_focal_tversky,
-             "asym": f_asym, "ss": f_ss, "mcc": f_mcc}
+             "asym": f_asym, "ss": f_ss, "mcc": f_mcc, "log_cosh_dice": f_log_cosh_dice}
 COUPLED = {"focal_tversky_mean": v_focal_tversky_mean, "gdice": v_gdice, "pgdice": v_pgdice}
 
 
@@ -528,6 +533,13 @@ def ref_iou(c, z):
     p = dict(c.params, squared_pred=False, jaccard=True, smooth_nr=2 * c.params["smooth_nr"],
              smooth_dr=2 * c.params["smooth_dr"])
     return monai_dice(c, activate(c, z), p=p)
+
+
+def ref_log_cosh_dice(c, z):
+    # Jadon's log-cosh Dice: ln cosh of MONAI's per-class Dice loss (reduction none)
+    p = dict(c.params, squared_pred=False, jaccard=False)
+    f = as_groups(c, monai_dice(c, activate(c, z), p=p, reduction="none", weight=False))
+    return per_class_total(c, torch.log(torch.cosh(f)))
 
 
 def ref_tversky(c, z):
@@ -905,6 +917,7 @@ def ref_paper_focal_tversky(c, z):
 LOSSES = {
     "dice": (ref_dice, alt_region("dice")),
     "iou": (ref_iou, alt_region("iou")),
+    "log_cosh_dice": (ref_log_cosh_dice, alt_region("log_cosh_dice")),
     "tversky": (ref_tversky, alt_region("tversky")),
     "focal_tversky": (ref_focal_tversky, alt_region("focal_tversky")),
     "focal_tversky_mean": (ref_focal_tversky_mean, alt_region("focal_tversky_mean")),
@@ -1117,6 +1130,7 @@ DICE_OPTS = {"squared_pred": False, "jaccard": False, **SM}
 DEFAULTS = {
     "dice": {**DICE_OPTS, "log_dice": False},
     "iou": {**SM},
+    "log_cosh_dice": {**SM},
     "tversky": {"alpha": 0.5, "beta": 0.5, **SM},
     "focal_tversky": {"alpha": 0.5, "beta": 0.5, "gamma": 4.0 / 3.0, **SM},
     "focal_tversky_mean": {"alpha": 0.5, "beta": 0.5, "gamma": 4.0 / 3.0, **SM},
@@ -1317,6 +1331,10 @@ def build_cases():
     case("iou_softmax_3d_nobg_weight_sum", "iou", "softmax", S3, {"include_background": False, "weight": W3, "reduction": "sum"}, dtype="u16")
     case("iou_sigmoid_2d_mask", "iou", "sigmoid", S2S, dtype="u8", mask=True)
     case("iou_sigmoid_1d_dense_smooth1", "iou", "sigmoid", S1, {"smooth_nr": 1.0, "smooth_dr": 1.0}, target="dense")
+    case("log_cosh_dice_softmax_1d", "log_cosh_dice", "softmax", S1B, dtype="u8")
+    case("log_cosh_dice_softmax_2d_ignore_batch", "log_cosh_dice", "softmax", S2B, {"batch": True}, dtype="i64", ignore=-1)
+    case("log_cosh_dice_sigmoid_3d_nobg_weight_sum", "log_cosh_dice", "sigmoid", S3,
+         {"include_background": False, "weight": W3, "reduction": "sum"}, dtype="u16")
 
     # ---------------- tversky (alpha weighs fp, beta fn)
     T37 = {"alpha": 0.3, "beta": 0.7}

@@ -5,7 +5,8 @@
 //! [`BalancedBce`] (Combo's), [`ExpLogCe`] (ELL's).
 //! Region-based (declared with [`region_loss!`](crate::region_loss)): [`Dice`], [`Iou`],
 //! [`Tversky`], [`FocalTversky`], [`FocalTverskyMean`], [`Asym`], [`GeneralizedDice`],
-//! [`PenaltyGeneralizedDice`], [`SensitivitySpecificity`], [`Mcc`], [`ExpLogDice`] (ELL's).
+//! [`PenaltyGeneralizedDice`], [`SensitivitySpecificity`], [`Mcc`], [`ExpLogDice`] (ELL's),
+//! [`LogCoshDice`].
 //! Boundary-based: [`Boundary`], [`Hausdorff`]; the weight schedules of their compounds
 //! with Dice: [`Schedule`].
 //! Compound (fused with `#[derive(Loss)]`): [`DiceCe`], [`DiceFocal`], [`DiceTopK`], [`Combo`],
@@ -40,8 +41,9 @@ pub use exp_log::{ExpLogCe, ExpLogDice};
 pub use focal::{Alpha, Focal};
 pub use hausdorff::{Hausdorff, HausdorffStats};
 pub use overlap::{
-    Asym, Dice, FocalTversky, FocalTverskyMean, GeneralizedDice, GeneralizedDiceWType, Iou, Mcc,
-    PenaltyGeneralizedDice, PenaltyGeneralizedDiceWType, SensitivitySpecificity, Tversky,
+    Asym, Dice, FocalTversky, FocalTverskyMean, GeneralizedDice, GeneralizedDiceWType, Iou,
+    LogCoshDice, Mcc, PenaltyGeneralizedDice, PenaltyGeneralizedDiceWType, SensitivitySpecificity,
+    Tversky,
 };
 pub use schedule::{Schedule, Weights};
 pub use topk::{TopK, TopKThreshold};
@@ -92,6 +94,7 @@ macro_rules! with_catalogue {
                 SensitivitySpecificity($crate::losses::SensitivitySpecificity<'a>, $crate::losses::SensitivitySpecificity<'static>),
                 Mcc($crate::losses::Mcc<'a>, $crate::losses::Mcc<'static>),
                 ExpLogDice($crate::losses::ExpLogDice<'a>, $crate::losses::ExpLogDice<'static>),
+                LogCoshDice($crate::losses::LogCoshDice<'a>, $crate::losses::LogCoshDice<'static>),
                 SoftDice($crate::presets::SoftDice<'a>, $crate::presets::SoftDice<'static>),
                 SmpDice($crate::presets::SmpDice<'a>, $crate::presets::SmpDice<'static>),
             }

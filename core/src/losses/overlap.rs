@@ -44,6 +44,33 @@ crate::region_loss! {
 }
 
 crate::region_loss! {
+    /// Log-cosh Dice loss (Jadon, *A survey of loss functions for semantic segmentation*,
+    /// 2020): `ln cosh(1 − Dice)` per class, with Dice as [`Dice`] defines it; quadratic near
+    /// a perfect prediction and linear far from it.
+    ///
+    /// ```
+    /// use segloss::{engine, losses::LogCoshDice, Input, Shape, Target};
+    /// let probs = [0.75f64, 0.25]; // (B=1, C=1, 2 pixels), probabilities
+    /// let input = Input::new(&probs, Shape::new(1, 1, &[2])?, Target::labels(&[1u8, 0]))?
+    ///     .with_activation(segloss::Activation::Identity);
+    /// let loss = LogCoshDice::new().with_smooth_nr(0.0).with_smooth_dr(0.0);
+    /// let d: f64 = 1.0 - 2.0 * 0.75 / (1.0 + 1.0); // tp 0.75, Σs 1, Σg 1
+    /// assert!((engine::forward(&loss, &input, &mut [])? - d.cosh().ln()).abs() < 1e-12);
+    /// # Ok::<(), segloss::Error>(())
+    /// ```
+    #[catalogue(name = "log_cosh_dice", rust = "losses::LogCoshDice", aliases = ["lcdice"])]
+    pub struct LogCoshDice {
+        /// The numerator's smoothing.
+        smooth_nr: 1e-5,
+        /// The denominator's smoothing.
+        smooth_dr: 1e-5
+    }
+    require smooth_nr >= 0 && smooth_dr >= 0;
+    let d = 1 - (2 * tp + smooth_nr) / (sum_s + sum_g + smooth_dr);
+    loss = ln((exp(d) + exp(-d)) / 2);
+}
+
+crate::region_loss! {
     /// Intersection over union (Jaccard) loss: `1 − (tp + smooth_nr) / (tp + fp + fn + smooth_dr)`.
     ///
     /// ```
