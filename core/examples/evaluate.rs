@@ -6,28 +6,16 @@
 use segloss::losses::{
     Alpha, ClassWeights, CrossEntropy, Dpce, Focal, TopK, TopKThreshold, WeightedCrossEntropy,
 };
+use segloss::rng::SplitMix64;
 use segloss::{engine, Input, Loss, Shape, Target};
 
 const B: usize = 2;
 const C: usize = 4;
 const S: usize = 24;
 
-/// SplitMix64: a tiny seeded generator, so the example needs no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f32 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
 /// Labels: background with a ball of each foreground class; logits: a noisy, partly wrong
 /// prediction of them.
-fn make_batch(rng: &mut Rng) -> (Vec<f32>, Vec<u8>) {
+fn make_batch(rng: &mut SplitMix64) -> (Vec<f32>, Vec<u8>) {
     let px = S * S * S;
     let mut labels = vec![0u8; B * px];
     for (b, sample) in labels.chunks_exact_mut(px).enumerate() {
@@ -53,7 +41,7 @@ fn make_batch(rng: &mut Rng) -> (Vec<f32>, Vec<u8>) {
             for i in 0..px {
                 let hit = labels[b * px + i] as usize == c;
                 let signal = if hit { 2.0 } else { 0.0 };
-                logits[(b * C + c) * px + i] = signal + 1.5 * (rng.uniform() - 0.5) * 2.0;
+                logits[(b * C + c) * px + i] = signal + 1.5 * (rng.uniform_f32() - 0.5) * 2.0;
             }
         }
     }
@@ -76,7 +64,7 @@ fn report<L: Loss<f32>>(name: &str, loss: &L, input: &Input<'_, f32>, workspace:
 }
 
 fn main() -> Result<(), segloss::Error> {
-    let mut rng = Rng(2026);
+    let mut rng = SplitMix64::new(2026);
     let (logits, labels) = make_batch(&mut rng);
     let shape = Shape::new(B, C, &[S, S, S])?;
     let input = Input::new(&logits, shape, Target::labels(&labels[..]))?;

@@ -7,6 +7,13 @@
 //! is split, so one sample per thread gives the sequential bits. Finalize turns the merged statistics into the value and the coefficients of the
 //! gradient. Pass 2 walks the tiles again, lets the loss add its per-element gradient and
 //! writes `∂L/∂prediction` once per element.
+//!
+//! The `_on` functions take the fused kernel's implementation and are `#[inline(always)]`,
+//! so that a caller compiles the whole pass inside its own `#[target_feature]` function
+//! (the std adapter, once per instruction-set level). The plain entry points ([`accumulate`],
+//! [`backward_accepted`], and [`forward`], [`forward_backward`], [`backward_with`] built on
+//! them) are ordinary functions: one copy of each pass per loss type, however many places
+//! call them.
 
 use crate::error::Buffer;
 use crate::kernel::{self, Baseline, Kernel, LabelBlock, LabelGradient, LabelSums, LabelTerms};
@@ -245,7 +252,6 @@ pub fn scan<T: Real>(
 /// Pass 1 over `input`: merges its statistics into `stats`.
 ///
 /// Checks every element as it streams; on error `stats` is left as it was.
-#[inline(always)]
 pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -435,7 +441,6 @@ fn kernel_write<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
 /// Losses that read maps from the workspace in pass 2 ([`Loss::gradient_workspace_len`],
 /// the boundary-based losses) need [`backward_with`] instead; here they return
 /// [`Error::Workspace`].
-#[inline(always)]
 pub fn backward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -448,7 +453,6 @@ pub fn backward<T: Real, L: Loss<T> + ?Sized>(
 /// Pass 2 over `input` with the workspace that [`accumulate`] filled for this batch.
 ///
 /// Validates the whole batch before the first write, so an error leaves `grad` untouched.
-#[inline(always)]
 pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -456,7 +460,8 @@ pub fn backward_with<T: Real, L: Loss<T> + ?Sized>(
     workspace: &[T],
     grad: &mut [T],
 ) -> Result<(), Error> {
-    backward_with_on(&Baseline, loss, input, coef, workspace, grad)
+    check_backward(loss, input, workspace, grad)?;
+    backward_accepted(loss, input, coef, workspace, grad)
 }
 
 /// [`backward_with`] with the fused kernel run by `kernel`.
@@ -508,7 +513,6 @@ pub fn check_gradient<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), E
 /// Element values are not checked again (no input makes it panic, but on data that pass 1
 /// did not accept the gradient is meaningless, and a shape mismatch may stop it with an
 /// error after writing part of `grad`). [`forward_backward`] and the threaded adapter use it after their own pass 1.
-#[inline(always)]
 pub fn backward_accepted<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -606,13 +610,14 @@ fn tile_write<T: Real, L: Loss<T> + ?Sized>(
 /// assert!((ce - expected).abs() < 1e-12);
 /// # Ok::<(), segloss::Error>(())
 /// ```
-#[inline(always)]
 pub fn forward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
     workspace: &mut [T],
 ) -> Result<f64, Error> {
-    forward_on(&Baseline, loss, input, workspace)
+    let mut stats = L::Stats::default();
+    accumulate(loss, input, &mut stats, workspace)?;
+    Ok(loss.finalize(&stats, workspace).value)
 }
 
 /// [`forward`] with the fused kernel run by `kernel`.
@@ -631,14 +636,18 @@ pub fn forward_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
 /// The loss value of `input`, and its gradient written into `grad` (two passes).
 ///
 /// Nothing is written into `grad` unless the whole call succeeds up to the write pass.
-#[inline(always)]
 pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
     workspace: &mut [T],
     grad: &mut [T],
 ) -> Result<f64, Error> {
-    forward_backward_on(&Baseline, loss, input, workspace, grad)
+    check_grad(input, grad)?;
+    let mut stats = L::Stats::default();
+    accumulate(loss, input, &mut stats, workspace)?;
+    let done = loss.finalize(&stats, workspace);
+    backward_accepted(loss, input, &done.coef, workspace, grad)?;
+    Ok(done.value)
 }
 
 /// [`forward_backward`] with the fused kernel run by `kernel`.

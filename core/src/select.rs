@@ -134,13 +134,8 @@ mod tests {
 
     #[test]
     fn matches_a_sort_on_ties_signs_zeros_and_infinities() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::rng::SplitMix64::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = move || rng.next_u64();
         let specials = [
             0.0,
             -0.0,

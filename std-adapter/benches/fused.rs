@@ -11,6 +11,8 @@
 //! instruction-set levels (scalar core vs SIMD), 1 vs 2 threads, focal, and the cost of
 //! each pass (pass 1 alone vs both, one thread) on volumes in cache (2×4×24³) and not,
 //! through the fused kernel and through the tile pipeline (`tiled_*`).
+// criterion_group! and criterion_main! define undocumented public functions.
+#![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use segloss::engine::Tiled;
@@ -35,13 +37,8 @@ impl Volume {
     fn new(dims: [usize; 5]) -> Self {
         let [b, c, spatial @ ..] = dims;
         let shape = Shape::new(b, c, &spatial).expect("a valid shape");
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = segloss::rng::SplitMix64::new(0x9E37_79B9_7F4A_7C15);
+        let mut next = move || rng.next_u64();
         let logits = (0..shape.elements())
             .map(|_| (next() >> 40) as f32 / (1u64 << 24) as f32 * 8.0 - 4.0)
             .collect();

@@ -20,16 +20,10 @@ fn parse_list<T: std::str::FromStr>(s: &str) -> Vec<T> {
     s.split(',').filter_map(|x| x.trim().parse().ok()).collect()
 }
 
-/// Random balls covering about a fifth of the grid (SplitMix64, fixed seed).
+/// Random balls covering about a fifth of the grid (the workspace's SplitMix64, fixed seed).
 fn generated(dims: &[usize]) -> Vec<bool> {
-    let mut state = 0x5EED_u64;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = segloss::rng::SplitMix64::new(0x5EED);
+    let mut next = || rng.uniform();
     let (nz, ny, nx) = (dims[0], dims[1], dims[2]);
     let mut mask = vec![false; nz * ny * nx];
     let m = nz.min(ny).min(nx) as f64;

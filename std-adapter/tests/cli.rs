@@ -3,6 +3,7 @@
 //! one line on stderr and no output file.
 
 use segloss::losses::{CrossEntropy, Dice, DiceCe, DiceFocal, Focal, Reduction};
+use segloss::rng::SplitMix64;
 use segloss::{engine, Activation, Input, Layout, Loss, Shape, Target};
 use segloss_std::npy::{self, Data};
 use std::path::{Path, PathBuf};
@@ -77,21 +78,15 @@ fn member_values(json: &str) -> Vec<f64> {
         .collect()
 }
 
-struct Rng(u64);
+/// The workspace's generator, with the draws these tests use.
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.0.uniform()
     }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.below(n as usize) as u64
     }
 }
 
@@ -122,7 +117,7 @@ struct Mixed<'w> {
 #[test]
 fn eval_matches_the_library_value_and_gradient_f32() {
     let dir = Scratch::new("f32");
-    let mut rng = Rng(1);
+    let mut rng = Rng(SplitMix64::new(1));
     let shape = Shape::new(2, 3, &[6, 7]).unwrap();
     let pred: Vec<f32> = (0..shape.elements())
         .map(|_| (rng.uniform() * 6.0 - 3.0) as f32)
@@ -198,7 +193,7 @@ fn eval_matches_the_library_value_and_gradient_f32() {
 #[test]
 fn eval_f64_channel_last_dense_sigmoid() {
     let dir = Scratch::new("f64");
-    let mut rng = Rng(2);
+    let mut rng = Rng(SplitMix64::new(2));
     // (B, H, W, C) channel-last, soft dense target of the same shape.
     let dims = [2usize, 5, 4, 3];
     let n: usize = dims.iter().product();
@@ -252,7 +247,7 @@ fn eval_f64_channel_last_dense_sigmoid() {
 #[test]
 fn eval_takes_singleton_channel_labels_of_any_integer_type() {
     let dir = Scratch::new("labels");
-    let mut rng = Rng(3);
+    let mut rng = Rng(SplitMix64::new(3));
     let shape = Shape::new(1, 4, &[3, 4, 5]).unwrap();
     let pred: Vec<f32> = (0..shape.elements())
         .map(|_| rng.uniform() as f32 * 2.0 - 1.0)
@@ -301,7 +296,7 @@ fn assert_fails(dir: &Scratch, args: &[&str], code: i32, needle: &str) {
 #[test]
 fn bad_input_fails_with_one_line_and_no_output_file() {
     let dir = Scratch::new("bad");
-    let mut rng = Rng(4);
+    let mut rng = Rng(SplitMix64::new(4));
     let pred: Vec<f32> = (0..2 * 3 * 16).map(|_| rng.uniform() as f32).collect();
     let labels: Vec<i32> = (0..2 * 16).map(|_| rng.below(3) as i32).collect();
     let mut out_of_range = labels.clone();
@@ -616,7 +611,7 @@ fn help_and_listing() {
 #[test]
 fn distmap_writes_the_libraries_maps_and_refuses_bad_input() {
     let dir = Scratch::new("distmap");
-    let mut rng = Rng(12);
+    let mut rng = Rng(SplitMix64::new(12));
     // A 3D mask with anisotropic spacing: the EDT.
     let dims = [7usize, 6, 5];
     let mask: Vec<u8> = (0..210).map(|_| u8::from(rng.uniform() > 0.3)).collect();
@@ -752,4 +747,62 @@ fn bench_edt_prints_a_json_line_last() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let last = out.stdout.lines().last().unwrap();
     assert!(json_number(last, "median_s") > 0.0, "{last}");
+}
+
+#[test]
+fn json_numbers_round_trip() {
+    use segloss_std::cli::json::{json_num, json_str};
+    for x in [
+        0.1,
+        1.0,
+        -0.0,
+        1e-300,
+        123_456_789.123_456_79,
+        1.0 / 3.0,
+        5e-324,
+    ] {
+        assert_eq!(json_num(x).parse::<f64>().unwrap().to_bits(), x.to_bits());
+    }
+    assert_eq!(json_str("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
+}
+
+#[test]
+fn flags_are_checked() {
+    let out = segloss(&["eval", "--inptu", "x.npy"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown flag `--inptu`"),
+        "{}",
+        out.stderr
+    );
+    let out = segloss(&["eval", "--loss", "dice", "--loss=ce"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("--loss is given twice"),
+        "{}",
+        out.stderr
+    );
+    let out = segloss(&["eval", "--loss"]);
+    assert_eq!(
+        (out.code, out.stderr.trim()),
+        (2, "segloss: --loss needs a value")
+    );
+    let out = segloss(&["frobnicate"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unknown command"));
+    let out = segloss(&["bench", "gpu"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unknown bench target `gpu`"));
+    let out = segloss(&["bench", "edt"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing --input"));
+    let out = segloss(&["eval", "--help"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("--threads N") && out.stdout.contains("log_cosh_dice"));
+    let out = segloss(&["losses"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("dice_ce(") && out.stdout.contains("nnunet_dc_and_ce("));
+    assert!(out.stdout.contains("hausdorff(") && out.stdout.contains("(also hd, hausdorff_dt"));
+    let out = segloss(&["losses", "--verbose"]);
+    assert!(out.stdout.contains("beta: The weight of false negatives."));
 }

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-pub(super) fn json_str(s: &str) -> String {
+/// `s` as a JSON string literal (quotes, backslashes and control characters escaped).
+pub fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -24,7 +25,7 @@ pub(super) fn json_str(s: &str) -> String {
 
 /// A finite number with every digit needed to read it back (`{:?}` of `f64` is the
 /// shortest representation that round-trips, and valid JSON when finite).
-pub(super) fn json_num(x: f64) -> String {
+pub fn json_num(x: f64) -> String {
     debug_assert!(x.is_finite());
     if x.is_finite() {
         format!("{x:?}")
@@ -33,7 +34,8 @@ pub(super) fn json_num(x: f64) -> String {
     }
 }
 
-pub(super) fn json_dims(dims: &[usize]) -> String {
+/// A shape as a JSON array of integers.
+pub fn json_dims(dims: &[usize]) -> String {
     let parts: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
     format!("[{}]", parts.join(", "))
 }

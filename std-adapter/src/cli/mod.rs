@@ -11,7 +11,7 @@ mod distmap;
 mod eval;
 mod files;
 mod flags;
-mod json;
+pub mod json;
 
 use crate::spec::SpecError;
 use flags::Flags;
@@ -150,79 +150,4 @@ fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
 
 fn wants_help(args: &[String]) -> bool {
     args.iter().any(|a| a == "-h" || a == "--help")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bench::stream_sum;
-    use super::files::unravel;
-    use super::json::{json_num, json_str};
-    use super::run;
-
-    fn run_str(args: &[&str]) -> (i32, String, String) {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run(&args, &mut out, &mut err);
-        (
-            code,
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-        )
-    }
-
-    #[test]
-    fn json_numbers_round_trip() {
-        for x in [
-            0.1,
-            1.0,
-            -0.0,
-            1e-300,
-            123_456_789.123_456_79,
-            1.0 / 3.0,
-            5e-324,
-        ] {
-            assert_eq!(json_num(x).parse::<f64>().unwrap().to_bits(), x.to_bits());
-        }
-        assert_eq!(json_str("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\u0001\"");
-    }
-
-    #[test]
-    fn flags_are_checked() {
-        let (code, _, err) = run_str(&["eval", "--inptu", "x.npy"]);
-        assert_eq!(code, 2);
-        assert!(err.contains("unknown flag `--inptu`"), "{err}");
-        let (code, _, err) = run_str(&["eval", "--loss", "dice", "--loss=ce"]);
-        assert_eq!(code, 2);
-        assert!(err.contains("--loss is given twice"), "{err}");
-        let (code, _, err) = run_str(&["eval", "--loss"]);
-        assert_eq!((code, err.trim()), (2, "segloss: --loss needs a value"));
-        let (code, _, err) = run_str(&["frobnicate"]);
-        assert_eq!(code, 2);
-        assert!(err.contains("unknown command"));
-        let (code, _, err) = run_str(&["bench", "gpu"]);
-        assert_eq!(code, 2);
-        assert!(err.contains("unknown bench target `gpu`"));
-        let (code, _, err) = run_str(&["bench", "edt"]);
-        assert_eq!(code, 2);
-        assert!(err.contains("missing --input"));
-        let (code, out, _) = run_str(&["eval", "--help"]);
-        assert_eq!(code, 0);
-        assert!(out.contains("--threads N"));
-        let (code, out, _) = run_str(&["losses"]);
-        assert_eq!(code, 0);
-        assert!(out.contains("dice_ce(") && out.contains("nnunet_dc_and_ce("));
-    }
-
-    #[test]
-    fn unravel_is_c_order() {
-        assert_eq!(unravel(0, &[2, 3, 4]), "(0, 0, 0)");
-        assert_eq!(unravel(23, &[2, 3, 4]), "(1, 2, 3)");
-        assert_eq!(unravel(5, &[2, 3, 4]), "(0, 1, 1)");
-    }
-
-    #[test]
-    fn streaming_sum_is_a_sum() {
-        let x: Vec<f64> = (0..1000).map(f64::from).collect();
-        assert_eq!(stream_sum(&x), 499500.0);
-    }
 }
