@@ -53,8 +53,15 @@ fn core_loss_types() -> Vec<(String, String)> {
                 out.push((name, file.clone()));
             }
         };
-        // region_loss! { ... pub struct Name { ... } }
-        for (at, _) in text.match_indices("region_loss! {") {
+        // region_loss! { ... pub struct Name { ... } } (not in doc examples)
+        let in_comment = |at: usize| {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            text[line_start..at].trim_start().starts_with("//")
+        };
+        for (at, _) in text
+            .match_indices("region_loss! {")
+            .filter(|(at, _)| !in_comment(*at))
+        {
             if let Some(s) = text[at..].find("pub struct ") {
                 found(ident_after(text, at + s + "pub struct ".len()));
             }
@@ -178,4 +185,28 @@ fn compounds_members_and_settings_name_parameters_their_losses_take() {
             assert_eq!(others, 1, "alias `{alias}` of {} is ambiguous", d.name);
         }
     }
+}
+
+#[test]
+fn the_readme_lists_every_loss_of_the_catalogue_and_no_other() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let start = readme.find("\n## Losses\n").expect("a `## Losses` section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let listed: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("- ") || l.starts_with("  `"))
+        .flat_map(|l| l.split('`').skip(1).step_by(2))
+        .collect();
+    let visible: Vec<&str> = CATALOGUE
+        .iter()
+        .filter(|d| !d.hidden)
+        .map(|d| d.name)
+        .collect();
+    let missing: Vec<&&str> = visible.iter().filter(|n| !listed.contains(n)).collect();
+    let unknown: Vec<&&str> = listed.iter().filter(|n| !visible.contains(n)).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "README.md's `## Losses` list: missing {missing:?}, not in the catalogue {unknown:?}"
+    );
 }

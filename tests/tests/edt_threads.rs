@@ -48,23 +48,19 @@ fn threaded_edt_has_the_cores_bits() {
         for (d, p) in density.into_iter().enumerate() {
             let mask: Vec<bool> = (0..len).map(|_| rng.uniform() < p).collect();
             let edt = Edt::new(dims, &spacing).unwrap();
-            agree::<f32>(&edt, &mask, &pools);
-            agree::<f64>(&edt, &mask, &pools);
+            agree::<f32>(&edt, &mask, pools);
+            agree::<f64>(&edt, &mask, pools);
             if d == 0 {
-                agree::<f32>(&edt.squared(), &mask, &pools);
+                agree::<f32>(&edt.squared(), &mask, pools);
             }
         }
         // no zero voxel, under every policy; no nonzero voxel
         let all = vec![true; len];
         for policy in [NoZero::Scipy, NoZero::Infinity, NoZero::Zero] {
             let edt = Edt::new(dims, &spacing).unwrap().with_no_zero(policy);
-            agree::<f32>(&edt, &all, &pools);
+            agree::<f32>(&edt, &all, pools);
         }
-        agree::<f32>(
-            &Edt::new(dims, &spacing).unwrap(),
-            &vec![false; len],
-            &pools,
-        );
+        agree::<f32>(&Edt::new(dims, &spacing).unwrap(), &vec![false; len], pools);
     }
 }
 

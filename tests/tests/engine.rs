@@ -533,7 +533,7 @@ fn huge_finite_logits_give_finite_losses_and_gradients() {
     let mut rng = Rng::new(7);
     let data = LossData::new(2, 1, &mut rng);
     let input = Input::new(&apart, two, Target::labels(&[0u8])).unwrap();
-    for Subject { name, loss, .. } in subjects_f32(&specs_for(shape), &data) {
+    for Subject { name, loss, .. } in subjects_f32(&specs_for(two), &data) {
         let mut grad = [0.0f32; 2];
         let v = loss.value_grad(&input, &mut grad).unwrap();
         assert!(v.is_finite(), "{name}: {v}");

@@ -133,7 +133,7 @@ fn every_loss_of_the_catalogue_matches_central_differences() {
             assert!(base.is_finite(), "{} on {}", s.name, case.name);
             let value = |x: &[f64]| s.loss.value(&case.input(x)).unwrap();
             let mut x = case.pred.clone();
-            for j in 0..x.len() {
+            for (j, &g) in grad.iter().enumerate() {
                 let fd = central(&value, &mut x, j, h);
                 if s.piecewise {
                     let finer = central(&value, &mut x, j, h / 4.0);
@@ -143,11 +143,10 @@ fn every_loss_of_the_catalogue_matches_central_differences() {
                     }
                 }
                 assert!(
-                    close(grad[j], fd, 1e-5, 1e-7),
-                    "{} on {}: element {j}: analytic {} vs finite difference {fd}",
+                    close(g, fd, 1e-5, 1e-7),
+                    "{} on {}: element {j}: analytic {g} vs finite difference {fd}",
                     s.name,
-                    case.name,
-                    grad[j]
+                    case.name
                 );
                 checked += 1;
             }

@@ -666,15 +666,9 @@ fn kernel_fallback_is_decided_per_sample() {
         let threads = pool.current_num_threads();
         for isa in [Isa::Portable, Isa::detect()] {
             let mut got = vec![0.0f32; 9];
-            let v = segloss_std::threads::forward_backward(
-                &pool,
-                isa,
-                &loss,
-                &input,
-                &mut [],
-                &mut got,
-            )
-            .unwrap();
+            let v =
+                segloss_std::threads::forward_backward(pool, isa, &loss, &input, &mut [], &mut got)
+                    .unwrap();
             assert_eq!(v.to_bits(), value.to_bits());
             let same = got
                 .iter()
@@ -726,22 +720,16 @@ fn kernel_pass1_fallback_is_decided_for_the_batch() {
         let threads = pool.current_num_threads();
         for isa in [Isa::Portable, Isa::detect()] {
             let mut got = vec![0.0f32; pred.len()];
-            let v = segloss_std::threads::forward_backward(
-                &pool,
-                isa,
-                &loss,
-                &input,
-                &mut [],
-                &mut got,
-            )
-            .unwrap();
+            let v =
+                segloss_std::threads::forward_backward(pool, isa, &loss, &input, &mut [], &mut got)
+                    .unwrap();
             assert_eq!(v.to_bits(), value.to_bits(), "{threads} threads, {isa:?}");
             let same = got
                 .iter()
                 .zip(&want)
                 .all(|(a, b)| a.to_bits() == b.to_bits());
             assert!(same, "{threads} threads, {isa:?}: gradients differ");
-            let v = segloss_std::threads::forward(&pool, isa, &loss, &input, &mut []).unwrap();
+            let v = segloss_std::threads::forward(pool, isa, &loss, &input, &mut []).unwrap();
             assert_eq!(
                 v.to_bits(),
                 value.to_bits(),
