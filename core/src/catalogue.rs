@@ -313,18 +313,7 @@ impl Descriptor {
         summary: &'static str,
         params: &'static [Param],
     ) -> Self {
-        Descriptor {
-            name,
-            aliases,
-            family,
-            rust,
-            summary,
-            params,
-            members: &[],
-            requires: &[],
-            hidden: false,
-            piecewise: false,
-        }
+        Descriptor::of_members(name, aliases, family, rust, summary, params, &[])
     }
 
     /// The same descriptor with [`Descriptor::piecewise`] set.

@@ -501,12 +501,6 @@ pub fn check_backward<T: Real, L: Loss<T> + ?Sized>(
     scan(input, |_| {})
 }
 
-/// The check [`forward_backward`] runs before any work: the gradient's length.
-#[inline(always)]
-pub fn check_gradient<T: Real>(input: &Input<'_, T>, grad: &[T]) -> Result<(), Error> {
-    check_grad(input, grad)
-}
-
 /// Pass 2 over an input that [`accumulate`] has already accepted (the same data, or a
 /// view of part of it): writes `∂L/∂prediction` without first re-validating the batch.
 ///
@@ -642,11 +636,26 @@ pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
     grad: &mut [T],
 ) -> Result<f64, Error> {
+    forward_backward_by(loss, input, workspace, grad, accumulate, backward_accepted)
+}
+
+/// Both passes with the two given as functions: checks the gradient's length (nothing is
+/// written into `grad` unless `pass1` succeeds), runs `pass1`, finalizes, runs `pass2` and
+/// returns the value. [`forward_backward`] is this with [`accumulate`] and
+/// [`backward_accepted`]; the std adapter passes its passes compiled per instruction set.
+pub fn forward_backward_by<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    workspace: &mut [T],
+    grad: &mut [T],
+    pass1: impl FnOnce(&L, &Input<'_, T>, &mut L::Stats, &mut [T]) -> Result<(), Error>,
+    pass2: impl FnOnce(&L, &Input<'_, T>, &L::Coef, &[T], &mut [T]) -> Result<(), Error>,
+) -> Result<f64, Error> {
     check_grad(input, grad)?;
     let mut stats = L::Stats::default();
-    accumulate(loss, input, &mut stats, workspace)?;
+    pass1(loss, input, &mut stats, workspace)?;
     let done = loss.finalize(&stats, workspace);
-    backward_accepted(loss, input, &done.coef, workspace, grad)?;
+    pass2(loss, input, &done.coef, workspace, grad)?;
     Ok(done.value)
 }
 

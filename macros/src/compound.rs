@@ -35,16 +35,22 @@ pub fn expand(input: TokenStream) -> TokenStream {
     }
 }
 
+/// The struct's generics with the element type `real: segloss::Real` added (the impl's).
+fn with_real(input: &DeriveInput, real: &syn::Ident) -> syn::Generics {
+    let mut generics = input.generics.clone();
+    generics.params.push(GenericParam::Type(
+        syn::parse_quote!(#real: ::segloss::Real),
+    ));
+    generics
+}
+
 /// The error and an implementation of `Loss` that compiles whatever the fields are: a loss
 /// of value 0 with no gradient, never run (the crate does not build).
 fn fallback(input: &DeriveInput, e: syn::Error) -> TokenStream {
     let err = e.to_compile_error();
     let name = &input.ident;
     let real = format_ident!("__SeglossReal");
-    let mut generics = input.generics.clone();
-    generics.params.push(GenericParam::Type(
-        syn::parse_quote!(#real: ::segloss::Real),
-    ));
+    let generics = with_real(input, &real);
     let (impl_generics, _, _) = generics.split_for_impl();
     let (_, ty_generics, where_clause) = input.generics.split_for_impl();
     quote! {
@@ -119,10 +125,7 @@ fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let members = members(input)?;
     let name = &input.ident;
     let real = format_ident!("__SeglossReal");
-    let mut generics = input.generics.clone();
-    generics.params.push(GenericParam::Type(
-        syn::parse_quote!(#real: ::segloss::Real),
-    ));
+    let generics = with_real(input, &real);
     let (impl_generics, _, _) = generics.split_for_impl();
     let (_, ty_generics, where_clause) = input.generics.split_for_impl();
     let mut where_preds: Vec<TokenStream> = where_clause

@@ -287,12 +287,14 @@ pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
     grad: &mut [T],
 ) -> Result<f64, Error> {
-    engine::check_gradient(input, grad)?;
-    let mut stats = L::Stats::default();
-    accumulate(isa, loss, input, &mut stats, workspace)?;
-    let done = loss.finalize(&stats, workspace);
-    backward_accepted(isa, loss, input, &done.coef, workspace, grad)?;
-    Ok(done.value)
+    engine::forward_backward_by(
+        loss,
+        input,
+        workspace,
+        grad,
+        |l, i, s, w| accumulate(isa, l, i, s, w),
+        |l, i, c, w, g| backward_accepted(isa, l, i, c, w, g),
+    )
 }
 
 /// [`engine::forward`] at instruction-set level `isa`: [`accumulate`] and finalize.

@@ -291,9 +291,7 @@ pub fn runtime_f32<'a>(
     runtime(specs, data)
 }
 
-/// Every subject of `specs` for the portable engine: the typed loss of each one-leaf spec
-/// and the run-time loss of every spec.
-pub fn subjects_f64<'a>(specs: &'a [Spec], data: &'a LossData<f64>) -> Vec<Subject<'a, f64>> {
+fn subjects<'a, T: Real>(specs: &'a [Spec], data: &'a LossData<T>) -> Vec<Subject<'a, T>> {
     let mut out = typed(specs, data);
     for (spec, (name, loss)) in specs.iter().zip(runtime(specs, data)) {
         out.push(Subject {
@@ -305,17 +303,15 @@ pub fn subjects_f64<'a>(specs: &'a [Spec], data: &'a LossData<f64>) -> Vec<Subje
     out
 }
 
+/// Every subject of `specs` for the portable engine: the typed loss of each one-leaf spec
+/// and the run-time loss of every spec.
+pub fn subjects_f64<'a>(specs: &'a [Spec], data: &'a LossData<f64>) -> Vec<Subject<'a, f64>> {
+    subjects(specs, data)
+}
+
 /// [`subjects_f64`] in `f32`.
 pub fn subjects_f32<'a>(specs: &'a [Spec], data: &'a LossData<f32>) -> Vec<Subject<'a, f32>> {
-    let mut out = typed(specs, data);
-    for (spec, (name, loss)) in specs.iter().zip(runtime(specs, data)) {
-        out.push(Subject {
-            name,
-            loss,
-            piecewise: piecewise(spec),
-        });
-    }
-    out
+    subjects(specs, data)
 }
 
 /// The typed leaf `name` from `given` in `f64` (`None`: no such leaf).

@@ -1,7 +1,9 @@
 //! `segloss bench loss`: a fused loss's time against the machine's read bandwidth and the
 //! two-pass floor, measured in the same run.
 
-use super::flags::{activation_name, parse_activation, parse_list, parse_threads, Flags};
+use super::flags::{
+    activation_name, parse_activation, parse_iters, parse_list, parse_threads, Flags,
+};
 use super::json::{json_dims, json_num, json_str};
 use super::{input_err, usage, CliError, Result};
 use crate::simd::Isa;
@@ -143,13 +145,7 @@ pub(super) fn bench_loss(flags: &Flags, out: &mut dyn Write) -> Result<()> {
         ));
     }
     let threads = parse_threads(flags.get("threads"))?;
-    let iters = match flags.get("iters") {
-        None => 10,
-        Some(t) => match t.parse::<usize>() {
-            Ok(n) if n >= 1 => n,
-            _ => return usage(format!("--iters `{t}` is not a positive integer")),
-        },
-    };
+    let iters = parse_iters(flags.get("iters"))?;
     let seed = match flags.get("seed") {
         None => 1,
         Some(t) => t

@@ -3,7 +3,7 @@
 
 use super::bench::{median, thread_pool};
 use super::files::{check_out_path, nonzero, read_npy, shape_text, write_atomically, OwnedLabels};
-use super::flags::{parse_spacing, parse_threads, Flags};
+use super::flags::{parse_iters, parse_spacing, parse_threads, Flags};
 use super::json::{json_dims, json_num, json_str};
 use super::{input_err, usage, CliError, Result};
 use crate::npy::Data;
@@ -166,13 +166,7 @@ pub(super) fn bench_edt(flags: &Flags, out: &mut dyn Write) -> Result<()> {
         return usage("missing --input MASK.npy (see `segloss help bench`)");
     };
     let threads = parse_threads(flags.get("threads"))?;
-    let iters = match flags.get("iters") {
-        None => 10,
-        Some(t) => match t.parse::<usize>() {
-            Ok(n) if n >= 1 => n,
-            _ => return usage(format!("--iters `{t}` is not a positive integer")),
-        },
-    };
+    let iters = parse_iters(flags.get("iters"))?;
     let mask_file = read_npy(path, "MASK")?;
     let dims = mask_file.shape.clone();
     if !(1..=3).contains(&dims.len()) {

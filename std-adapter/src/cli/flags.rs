@@ -115,6 +115,17 @@ pub(super) fn parse_threads(text: Option<&str>) -> Result<usize> {
     }
 }
 
+/// `--iters`: a positive integer (default 10).
+pub(super) fn parse_iters(text: Option<&str>) -> Result<usize> {
+    match text {
+        None => Ok(10),
+        Some(t) => match t.parse::<usize>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => usage(format!("--iters `{t}` is not a positive integer")),
+        },
+    }
+}
+
 /// `--spacing`: comma-separated positive finite numbers.
 pub(super) fn parse_spacing(text: &str) -> Result<Vec<f64>> {
     let s: Vec<f64> = parse_list("spacing", text)?;
