@@ -252,6 +252,8 @@ pub fn scan<T: Real>(
 /// Pass 1 over `input`: merges its statistics into `stats`.
 ///
 /// Checks every element as it streams; on error `stats` is left as it was.
+// With `small`, its frame (a tile, three copies of the statistics) is not added to pass 2's.
+#[cfg_attr(feature = "small", inline(never))]
 pub fn accumulate<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -278,45 +280,76 @@ pub fn accumulate_on<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
     stats: &mut L::Stats,
     workspace: &mut [T],
 ) -> Result<(), Error> {
+    let mut total = *stats;
+    merge_pass1(kernel, loss, input, &mut total, workspace)?;
+    *stats = total;
+    Ok(())
+}
+
+/// Pass 1 into fresh statistics, for [`forward`] and [`forward_backward`]: [`accumulate`]
+/// without its copy of the statistics, as nothing is kept when it fails.
+#[cfg_attr(feature = "small", inline(never))]
+fn accumulate_fresh<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    input: &Input<'_, T>,
+    stats: &mut L::Stats,
+    workspace: &mut [T],
+) -> Result<(), Error> {
+    merge_pass1(&Baseline, loss, input, stats, workspace)
+}
+
+/// Pass 1 merged into `total`: on error `total` holds part of the batch.
+#[inline(always)]
+fn merge_pass1<T: Real, L: Loss<T> + ?Sized, K: Kernel>(
+    kernel: &K,
+    loss: &L,
+    input: &Input<'_, T>,
+    total: &mut L::Stats,
+    workspace: &mut [T],
+) -> Result<(), Error> {
     prepare(loss, input, workspace)?;
     loss.prepare(input, workspace)?;
     if fused(loss, input) {
-        if let Some(total) = kernel_accumulate(kernel, loss, input, *stats) {
-            *stats = total;
+        if let Some(merged) = kernel_accumulate(kernel, loss, input, *total) {
+            *total = merged;
             return Ok(());
         }
     }
-    let mut total = *stats;
-    let mut sample = L::Stats::default();
-    let mut part = L::Stats::default();
     let mut buf = TileBuf::new();
     let mut walk = Walk::new(input);
     let load = Load {
         check: true,
         complement: loss.reads_complement(),
     };
-    loop {
-        match walk.next() {
-            Step::Tile {
-                sample: b,
-                start,
-                len,
-            } => {
-                buf.load(input, (b, start, len), load)?;
-                loss.accumulate(&buf.view(), &mut part, workspace);
+    // Each partial is a fresh local per sample and per block (not a reset of one), which
+    // keeps the frame at one copy of each: it matters on a microcontroller's stack.
+    'samples: loop {
+        let mut sample = L::Stats::default();
+        loop {
+            let mut part = L::Stats::default();
+            let end = loop {
+                match walk.next() {
+                    Step::Tile {
+                        sample: b,
+                        start,
+                        len,
+                    } => {
+                        buf.load(input, (b, start, len), load)?;
+                        loss.accumulate(&buf.view(), &mut part, workspace);
+                    }
+                    end => break end,
+                }
+            };
+            match end {
+                Step::SampleEnd => {
+                    total.merge(&sample);
+                    continue 'samples;
+                }
+                Step::Done => break 'samples,
+                _ => sample.merge(&part),
             }
-            Step::BlockEnd => {
-                sample.merge(&part);
-                part = L::Stats::default();
-            }
-            Step::SampleEnd => {
-                total.merge(&sample);
-                sample = L::Stats::default();
-            }
-            Step::Done => break,
         }
     }
-    *stats = total;
     Ok(())
 }
 
@@ -507,6 +540,7 @@ pub fn check_backward<T: Real, L: Loss<T> + ?Sized>(
 /// Element values are not checked again (no input makes it panic, but on data that pass 1
 /// did not accept the gradient is meaningless, and a shape mismatch may stop it with an
 /// error after writing part of `grad`). [`forward_backward`] and the threaded adapter use it after their own pass 1.
+#[cfg_attr(feature = "small", inline(never))]
 pub fn backward_accepted<T: Real, L: Loss<T> + ?Sized>(
     loss: &L,
     input: &Input<'_, T>,
@@ -610,8 +644,8 @@ pub fn forward<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
 ) -> Result<f64, Error> {
     let mut stats = L::Stats::default();
-    accumulate(loss, input, &mut stats, workspace)?;
-    Ok(loss.finalize(&stats, workspace).value)
+    accumulate_fresh(loss, input, &mut stats, workspace)?;
+    Ok(finalize(loss, &stats, workspace).value)
 }
 
 /// [`forward`] with the fused kernel run by `kernel`.
@@ -636,7 +670,18 @@ pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
     grad: &mut [T],
 ) -> Result<f64, Error> {
-    forward_backward_by(loss, input, workspace, grad, accumulate, backward_accepted)
+    forward_backward_by(loss, input, workspace, grad, accumulate_fresh, backward_accepted)
+}
+
+/// [`Loss::finalize`]; with `small`, a call of its own, so that its temporaries are not in
+/// the frame of the caller while pass 1 runs.
+#[cfg_attr(feature = "small", inline(never))]
+fn finalize<T: Real, L: Loss<T> + ?Sized>(
+    loss: &L,
+    stats: &L::Stats,
+    workspace: &mut [T],
+) -> Finalized<L::Coef> {
+    loss.finalize(stats, workspace)
 }
 
 /// Both passes with the two given as functions: checks the gradient's length (nothing is
@@ -654,7 +699,7 @@ pub fn forward_backward_by<T: Real, L: Loss<T> + ?Sized>(
     check_grad(input, grad)?;
     let mut stats = L::Stats::default();
     pass1(loss, input, &mut stats, workspace)?;
-    let done = loss.finalize(&stats, workspace);
+    let done = finalize(loss, &stats, workspace);
     pass2(loss, input, &done.coef, workspace, grad)?;
     Ok(done.value)
 }

@@ -15,8 +15,9 @@ pub enum Activation {
     Identity,
 }
 
-/// The default number of pixels per tile (fewer when many classes share a tile).
-pub const DEFAULT_TILE_PIXELS: usize = 1024;
+/// The default number of pixels per tile (fewer when many classes share a tile; 32 with the
+/// `small` feature).
+pub const DEFAULT_TILE_PIXELS: usize = if cfg!(feature = "small") { 32 } else { 1024 };
 
 /// A borrowed batch with shapes checked against each other.
 ///

@@ -160,10 +160,12 @@ impl LabelGradient {
 }
 
 /// True when the kernel can run `input`: channel-first logits under a softmax, integer
-/// labels, 2 to [`MAX_KERNEL_CLASSES`] classes and at least one pixel per sample.
+/// labels, 2 to [`MAX_KERNEL_CLASSES`] classes and at least one pixel per sample. Always
+/// false with the `small` feature: the tile path alone is a fraction of the flash.
 pub fn fits<T>(input: &Input<'_, T>) -> bool {
     let classes = input.shape.classes();
-    input.activation == Activation::Softmax
+    !cfg!(feature = "small")
+        && input.activation == Activation::Softmax
         && input.layout == Layout::ChannelFirst
         && matches!(input.target, Target::Labels { .. })
         && (2..=MAX_KERNEL_CLASSES).contains(&classes)

@@ -72,8 +72,9 @@ use crate::kernel::{LabelBlock, LabelGradient};
 use crate::losses::Reduction;
 use crate::{Activation, Error, Finalized, Input, Real, Stats, Tile, MAX_CLASSES};
 
-/// Samples × classes a region loss holds statistics for (per-sample statistics).
-pub const MAX_REGION_ENTRIES: usize = 512;
+/// Samples × classes a region loss holds statistics for (per-sample statistics; 32 with the
+/// `small` feature, `docs/edge.md`).
+pub const MAX_REGION_ENTRIES: usize = if cfg!(feature = "small") { 16 } else { 512 };
 
 /// The soft confusion statistics of one class (of one sample, or pooled over the batch).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -381,6 +382,8 @@ pub fn label_gradient(coef: &RegionCoef, sample: usize, out: &mut LabelGradient)
 }
 
 /// Finalize of a region loss: the value and every entry's scaled coefficients.
+// With `small`, its tables stay out of the caller's frame, which pass 1 adds to.
+#[cfg_attr(feature = "small", inline(never))]
 pub fn finalize<F: RegionFormula>(f: &F, stats: &RegionStats) -> Finalized<RegionCoef> {
     let agg = f.aggregation();
     let classes = stats.classes;

@@ -2,8 +2,9 @@
 
 use crate::Error;
 
-/// The largest class count a call accepts; tiles and per-class statistics are sized by it.
-pub const MAX_CLASSES: usize = 256;
+/// The largest class count a call accepts; tiles and per-class statistics are sized by it
+/// (16 with the `small` feature, `docs/edge.md`).
+pub const MAX_CLASSES: usize = if cfg!(feature = "small") { 16 } else { 256 };
 
 /// Where the class axis sits in memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -4,8 +4,9 @@ use crate::error::Buffer;
 use crate::target::{IGNORED, OUT_OF_RANGE};
 use crate::{Activation, Error, Input, Layout, Real, Shape, Target};
 
-/// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C.
-pub const TILE_ELEMENTS: usize = 1024;
+/// Elements (pixels × classes) one tile holds; a tile's pixel count is at most this over C
+/// (32 with the `small` feature, `docs/edge.md`).
+pub const TILE_ELEMENTS: usize = if cfg!(feature = "small") { 32 } else { 1024 };
 
 /// The smallest dense target value that counts (`f32::MIN_POSITIVE`, 2⁻¹²⁶): below it a
 /// soft target is 0 in both element types.

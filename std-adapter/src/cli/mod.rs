@@ -12,6 +12,7 @@ mod eval;
 mod files;
 mod flags;
 pub mod json;
+mod resolve;
 
 use crate::spec::SpecError;
 use flags::Flags;
@@ -68,6 +69,8 @@ Usage:
   segloss bench edt --input MASK.npy [--spacing ...] [--iters K]
   segloss losses [--verbose]  list every loss, its parameters and defaults (with
                             --verbose, what each is and its parameters' docs)
+  segloss losses --resolve SPEC
+                            the leaves SPEC sums, their weights and parameters (JSON)
   segloss help [eval|distmap|bench|losses]
 
 Exit codes: 0 success, 1 bad input data, 2 bad usage or loss spec.
@@ -101,8 +104,12 @@ fn dispatch(args: &[String], out: &mut dyn Write) -> Result<()> {
         Some("losses") => match args.get(1).map(String::as_str) {
             None => print(out, &crate::spec::describe(false)),
             Some("--verbose" | "-v") => print(out, &crate::spec::describe(true)),
+            Some("--resolve") => match args.get(2) {
+                Some(text) => print(out, &resolve::resolve(text)?),
+                None => usage("--resolve needs a loss spec"),
+            },
             Some(other) => usage(format!(
-                "unexpected argument `{other}` for `segloss losses` (only --verbose)"
+                "unexpected argument `{other}` for `segloss losses` (only --verbose or --resolve SPEC)"
             )),
         },
         Some("eval") => {
