@@ -670,7 +670,14 @@ pub fn forward_backward<T: Real, L: Loss<T> + ?Sized>(
     workspace: &mut [T],
     grad: &mut [T],
 ) -> Result<f64, Error> {
-    forward_backward_by(loss, input, workspace, grad, accumulate_fresh, backward_accepted)
+    forward_backward_by(
+        loss,
+        input,
+        workspace,
+        grad,
+        accumulate_fresh,
+        backward_accepted,
+    )
 }
 
 /// [`Loss::finalize`]; with `small`, a call of its own, so that its temporaries are not in

@@ -815,11 +815,25 @@ fn losses_resolve_prints_the_leaves_of_a_compound_with_their_weights() {
         "dice_ce(lambda_ce=0.5, dice=dice(include_background=false), ce=ce(weight=[1, 2]))",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let dice = out.stdout.find("\"loss\": \"dice\", \"weight\": 1.0").unwrap();
-    let ce = out.stdout.find("\"loss\": \"ce\", \"weight\": 0.5").unwrap();
+    let dice = out
+        .stdout
+        .find("\"loss\": \"dice\", \"weight\": 1.0")
+        .unwrap();
+    let ce = out
+        .stdout
+        .find("\"loss\": \"ce\", \"weight\": 0.5")
+        .unwrap();
     assert!(dice < ce, "{}", out.stdout);
-    assert!(out.stdout.contains("\"include_background\": false"), "{}", out.stdout);
-    assert!(out.stdout.contains("\"weight\": [1.0, 2.0]"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("\"include_background\": false"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("\"weight\": [1.0, 2.0]"),
+        "{}",
+        out.stdout
+    );
     let out = segloss(&["losses", "--resolve", "dcie"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("did you mean"), "{}", out.stderr);
